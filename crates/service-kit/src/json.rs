@@ -1,0 +1,97 @@
+//! JSON request bodies and responses.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use spin_sdk::http::{Request, Response};
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+pub const CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// The largest JSON body any endpoint accepts.
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// Parses the request body as `T`.
+///
+/// Over [`MAX_JSON_BODY`] → 413; not JSON at all → 400; JSON of the wrong shape → 422
+/// with the location of the offending field, as FastAPI reports it.
+pub fn parse_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
+    parse_bytes(req.body())
+}
+
+pub fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    if body.len() > MAX_JSON_BODY {
+        return Err(ApiError::payload_too_large(MAX_JSON_BODY));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_field(FieldError::body(
+            &[],
+            "Field required",
+            "missing",
+        )));
+    }
+    // Parse to a generic value first so syntax errors (400) are told apart from shape
+    // errors (422). serde_json's recursion limit rejects absurdly nested documents.
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let loc: Vec<Value> = path_segments(e.path());
+        let msg = e.inner().to_string();
+        let kind = if msg.starts_with("missing field") {
+            "missing"
+        } else {
+            "value_error"
+        };
+        ApiError::invalid_field(FieldError::body(&loc, msg, kind))
+    })
+}
+
+fn path_segments(path: &serde_path_to_error::Path) -> Vec<Value> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(json!(index)),
+            Segment::Map { key } => Some(json!(key)),
+            Segment::Enum { variant } => Some(json!(variant)),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// A JSON response with the given status.
+pub fn respond<T: Serialize + ?Sized>(status: u16, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => Response::builder()
+            .status(status)
+            .header("content-type", CONTENT_TYPE)
+            .body(bytes)
+            .build(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+pub fn ok<T: Serialize + ?Sized>(body: &T) -> Response {
+    respond(200, body)
+}
+
+pub fn created<T: Serialize + ?Sized>(body: &T) -> Response {
+    respond(201, body)
+}
+
+/// A list response: the JSON array plus `X-Total-Count`, as the contract asks.
+pub fn list<T: Serialize>(items: &[T], total: i64) -> Response {
+    match serde_json::to_vec(items) {
+        Ok(bytes) => Response::builder()
+            .status(200)
+            .header("content-type", CONTENT_TYPE)
+            .header("x-total-count", total.to_string())
+            .body(bytes)
+            .build(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+pub fn no_content() -> Response {
+    Response::builder().status(204).body(Vec::new()).build()
+}

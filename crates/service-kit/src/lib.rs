@@ -1,0 +1,20 @@
+//! The parts every service component needs and none should write twice.
+//!
+//! A component's entry point is one call to [`serve`], which gives each request an id,
+//! turns an [`ApiError`] into the contract's `{"detail": ...}` response, and writes one
+//! structured log line per request.
+
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod money;
+pub mod query;
+mod serve;
+pub mod time;
+
+pub use auth::{Caller, Role};
+pub use error::{ApiError, ApiResult, FieldError};
+pub use serve::{RequestContext, serve};

@@ -1,0 +1,71 @@
+//! The entry point every service component calls for each request.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use serde_json::json;
+use spin_sdk::http::{Request, Response};
+
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, ApiResult};
+
+/// Per-request facts handlers need: the request id (to pass on to other services) and,
+/// once known, the user the request is for (to log).
+pub struct RequestContext {
+    pub request_id: String,
+    user_id: Cell<Option<i64>>,
+}
+
+impl RequestContext {
+    /// The authenticated user of the request (401 otherwise), remembered for the log line.
+    pub fn authenticate(&self, req: &Request) -> ApiResult<Caller> {
+        let secret = crate::config::get("jwt_secret")?;
+        let caller = auth::authenticate(req, &secret)?;
+        self.user_id.set(Some(caller.id));
+        Ok(caller)
+    }
+
+    /// Requires the service credential (`service_token` variable).
+    pub fn require_service(&self, req: &Request) -> ApiResult<()> {
+        let token = crate::config::get("service_token")?;
+        auth::require_service(req, &token)
+    }
+}
+
+/// Runs `handler` for one request: assigns the request id, renders errors, sets
+/// `X-Request-Id` on the response and logs one JSON line.
+pub fn serve(
+    service: &str,
+    req: Request,
+    handler: impl FnOnce(&Request, &RequestContext) -> ApiResult<Response>,
+) -> Response {
+    let started = Instant::now();
+    let ctx = RequestContext {
+        request_id: request_id(&req),
+        user_id: Cell::new(None),
+    };
+    let mut response = handler(&req, &ctx).unwrap_or_else(ApiError::into_response);
+    response.set_header("x-request-id", ctx.request_id.clone());
+    let line = json!({
+        "time": crate::time::format_utc(&chrono::Utc::now()),
+        "service": service,
+        "request_id": ctx.request_id,
+        "method": req.method().to_string(),
+        "path": req.path(),
+        "status": response.status(),
+        "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
+        "user_id": ctx.user_id.get(),
+    });
+    println!("{line}");
+    response
+}
+
+/// The caller's `X-Request-Id` when it is a sane token, else a new UUID.
+fn request_id(req: &Request) -> String {
+    req.header("x-request-id")
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}

@@ -1,0 +1,297 @@
+//! The end-to-end harness: every test starts the real application on the local host,
+//! with its own freshly migrated databases and its own Redis key namespace, and talks to
+//! it over real HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub use reqwest::{Client, Response, StatusCode};
+
+/// The PostgreSQL server the tests create their databases on.
+pub const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+pub const SERVICE_TOKEN: &str = "e2e-service-token";
+pub const JWT_SECRET: &str = "e2e-jwt-secret-0123456789abcdef0123456789";
+pub const ADMIN_EMAIL: &str = "admin@test.com";
+pub const ADMIN_PASSWORD: &str = "password123";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The host binary `make test` builds before the tests run.
+pub fn host_binary() -> PathBuf {
+    std::env::var_os("SPIN_HOST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/release/spin-host"))
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Default, Clone)]
+pub struct AppOptions {
+    /// `name=value` Spin variables on top of the test defaults.
+    pub variables: Vec<(String, String)>,
+    /// Another manifest than the repository's `spin.toml`.
+    pub manifest: Option<PathBuf>,
+    /// Keep the `default` key-value store in Redis (the default) or in an embedded file.
+    pub embedded_kv: bool,
+}
+
+/// A running application with its own databases.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: Client,
+    pub id: String,
+    child: Child,
+    databases: Vec<String>,
+    _tmp: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(AppOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: AppOptions) -> TestApp {
+        Self::try_spawn(options)
+            .await
+            .expect("starting the application")
+    }
+
+    async fn try_spawn(options: AppOptions) -> Result<TestApp> {
+        let id = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let tmp = TempDir(std::env::temp_dir().join(format!("spin-shop-{id}")));
+        std::fs::create_dir_all(&tmp.0)?;
+
+        let mut variables: Vec<(String, String)> = vec![
+            ("redis_namespace".into(), id.clone()),
+            ("jwt_secret".into(), JWT_SECRET.into()),
+            ("service_token".into(), SERVICE_TOKEN.into()),
+        ];
+        let mut databases = Vec::new();
+        for service in migrate::SERVICES {
+            let name = format!("{id}_{service}");
+            migrate::create_database(PG_SERVER, &name).await?;
+            let url = migrate::database_url(PG_SERVER, &name);
+            migrate::migrate(&url, service).await?;
+            variables.push((format!("{service}_db_url"), url));
+            databases.push(name);
+        }
+        variables.extend(options.variables.iter().cloned());
+
+        let runtime_config = tmp.0.join("runtime-config.toml");
+        let kv = if options.embedded_kv {
+            format!(
+                "type = \"spin\"\npath = \"{}\"",
+                tmp.0.join("kv.db").display()
+            )
+        } else {
+            "type = \"redis\"\nurl = \"redis://127.0.0.1:6379\"".to_string()
+        };
+        std::fs::write(
+            &runtime_config,
+            format!("[key_value_store.default]\n{kv}\n"),
+        )?;
+
+        let manifest = options
+            .manifest
+            .clone()
+            .unwrap_or_else(|| repo_root().join("spin.toml"));
+        let mut command = Command::new(host_binary());
+        command
+            .arg("up")
+            .arg("-f")
+            .arg(&manifest)
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--runtime-config-file")
+            .arg(&runtime_config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (name, value) in &variables {
+            command.arg("--variable").arg(format!("{name}={value}"));
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("running {}", host_binary().display()))?;
+
+        // The host prints `Serving http://ADDR` once it listens; everything after that
+        // (the components' log lines) is forwarded to the test's output.
+        let stdout = child.stdout.take().context("host stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base_url = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(url) = line.strip_prefix("Serving ") {
+                    return Ok(url.trim().to_string());
+                }
+                println!("{line}");
+            }
+            bail!("the host exited before serving")
+        })
+        .await
+        .context("timed out waiting for the host to serve")??;
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                println!("{line}");
+            }
+        });
+
+        let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
+        Ok(TestApp {
+            base_url,
+            client,
+            id,
+            child,
+            databases,
+            _tmp: tmp,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A direct connection to one service's database, to check what a request left behind.
+    pub async fn db(&self, service: &str) -> tokio_postgres::Client {
+        let url = migrate::database_url(PG_SERVER, &format!("{}_{service}", self.id));
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("db connect");
+        tokio::spawn(connection);
+        client
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(reqwest::Method::DELETE, path, token, None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(reqwest::Method::POST, path, token, Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(reqwest::Method::PUT, path, token, Some(body))
+            .await
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request failed")
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/users/login",
+                None,
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login as {email}");
+        let body: Value = response.json().await.unwrap();
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Registers a new user with a unique email; returns it with its token and id.
+    pub async fn register_user(&self) -> TestUser {
+        let email = format!(
+            "user-{}@example.com",
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        );
+        let password = "correct-horse-battery".to_string();
+        let response = self
+            .post(
+                "/users/register",
+                None,
+                &json!({ "name": "Test User", "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {email}");
+        let token = response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let me: Value = self
+            .get("/users/me", Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        TestUser {
+            id: me["id"].as_i64().expect("user id"),
+            email,
+            password,
+            token,
+        }
+    }
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let databases = std::mem::take(&mut self.databases);
+        // Drop runs inside the test's runtime; the databases are dropped from a thread of
+        // our own so no runtime is blocked on.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                for name in databases {
+                    let _ = migrate::drop_database(PG_SERVER, &name).await;
+                }
+            });
+        })
+        .join();
+    }
+}
