@@ -127,6 +127,13 @@ impl ApiError {
     }
 }
 
+/// Lets `spin_sdk::http::Router` handlers return `ApiResult<Response>` directly.
+impl spin_sdk::http::IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        ApiError::into_response(self)
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
         Self::internal(format!("{err:#}"))

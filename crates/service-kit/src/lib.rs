@@ -17,4 +17,4 @@ pub mod time;
 
 pub use auth::{Caller, Role};
 pub use error::{ApiError, ApiResult, FieldError};
-pub use serve::{RequestContext, serve};
+pub use serve::{RequestContext, serve, serve_async};

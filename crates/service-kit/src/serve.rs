@@ -1,6 +1,8 @@
 //! The entry point every service component calls for each request.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
 use std::time::Instant;
 
 use serde_json::json;
@@ -40,11 +42,48 @@ pub fn serve(
     handler: impl FnOnce(&Request, &RequestContext) -> ApiResult<Response>,
 ) -> Response {
     let started = Instant::now();
-    let ctx = RequestContext {
-        request_id: request_id(&req),
-        user_id: Cell::new(None),
-    };
-    let mut response = handler(&req, &ctx).unwrap_or_else(ApiError::into_response);
+    let ctx = RequestContext::of(&req);
+    let result = handler(&req, &ctx);
+    finish(service, &req, &ctx, started, result)
+}
+
+/// [`serve`] for handlers that await (outbound HTTP to another service). The handler owns
+/// the request, so it can hand it to `spin_sdk::http::Router`, and shares the context with
+/// whatever the router calls.
+pub async fn serve_async<F, Fut>(service: &str, req: Request, handler: F) -> Response
+where
+    F: FnOnce(Request, Rc<RequestContext>) -> Fut,
+    Fut: Future<Output = ApiResult<Response>>,
+{
+    let started = Instant::now();
+    let ctx = Rc::new(RequestContext::of(&req));
+    // The handler consumes the request; the log line only needs its method and path.
+    let head = Request::builder()
+        .method(req.method().clone())
+        .uri(req.uri())
+        .build();
+    let result = handler(req, ctx.clone()).await;
+    finish(service, &head, &ctx, started, result)
+}
+
+impl RequestContext {
+    fn of(req: &Request) -> Self {
+        RequestContext {
+            request_id: request_id(req),
+            user_id: Cell::new(None),
+        }
+    }
+}
+
+/// Renders the result, sets `X-Request-Id` and writes the request's log line.
+fn finish(
+    service: &str,
+    req: &Request,
+    ctx: &RequestContext,
+    started: Instant,
+    result: ApiResult<Response>,
+) -> Response {
+    let mut response = result.unwrap_or_else(ApiError::into_response);
     response.set_header("x-request-id", ctx.request_id.clone());
     let line = json!({
         "time": crate::time::format_utc(&chrono::Utc::now()),
