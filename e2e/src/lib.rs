@@ -39,10 +39,17 @@ pub fn host_binary() -> PathBuf {
 pub struct AppOptions {
     /// `name=value` Spin variables on top of the test defaults.
     pub variables: Vec<(String, String)>,
-    /// Another manifest than the repository's `spin.toml`.
+    /// Another manifest than the repository's `spin.toml`. Such an app gets no databases
+    /// and no default variables: only what `variables` says.
     pub manifest: Option<PathBuf>,
     /// Keep the `default` key-value store in Redis (the default) or in an embedded file.
     pub embedded_kv: bool,
+    /// More runtime configuration (TOML) after the `default` store.
+    pub extra_runtime_config: String,
+    /// More arguments for `spin-host up`.
+    pub host_args: Vec<String>,
+    /// Environment variables for the host process.
+    pub env: Vec<(String, String)>,
 }
 
 /// A running application with its own databases.
@@ -79,13 +86,14 @@ impl TestApp {
         let tmp = TempDir(std::env::temp_dir().join(format!("spin-shop-{id}")));
         std::fs::create_dir_all(&tmp.0)?;
 
-        let mut variables: Vec<(String, String)> = vec![
-            ("redis_namespace".into(), id.clone()),
-            ("jwt_secret".into(), JWT_SECRET.into()),
-            ("service_token".into(), SERVICE_TOKEN.into()),
-        ];
+        let mut variables: Vec<(String, String)> = Vec::new();
         let mut databases = Vec::new();
-        for service in migrate::SERVICES {
+        if options.manifest.is_none() {
+            variables.push(("redis_namespace".into(), id.clone()));
+            variables.push(("jwt_secret".into(), JWT_SECRET.into()));
+            variables.push(("service_token".into(), SERVICE_TOKEN.into()));
+        }
+        for service in migrate::SERVICES.iter().filter(|_| options.manifest.is_none()) {
             let name = format!("{id}_{service}");
             migrate::create_database(PG_SERVER, &name).await?;
             let url = migrate::database_url(PG_SERVER, &name);
@@ -161,6 +169,23 @@ impl TestApp {
             databases,
             _tmp: tmp,
         })
+    }
+
+    /// Runs the host with `options` expecting it to refuse to start; returns what it
+    /// printed on stderr.
+    pub async fn start_failure(options: AppOptions) -> String {
+        let runtime_config = std::env::temp_dir().join(format!("spin-shop-rc-{}.toml", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&runtime_config, &options.extra_runtime_config).unwrap();
+        let manifest = options.manifest.clone().unwrap_or_else(|| repo_root().join("spin.toml"));
+        let mut command = host_command(&manifest, &runtime_config, &options.variables, &options);
+        command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
+        let output = tokio::time::timeout(Duration::from_secs(120), command.output())
+            .await
+            .expect("the host should exit")
+            .expect("running the host");
+        let _ = std::fs::remove_file(&runtime_config);
+        assert!(!output.status.success(), "the host was expected to fail to start");
+        String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -266,6 +291,23 @@ impl TestApp {
             token,
         }
     }
+}
+
+fn host_command(manifest: &Path, runtime_config: &Path, variables: &[(String, String)], options: &AppOptions) -> Command {
+    let mut command = Command::new(host_binary());
+    command
+        .arg("up")
+        .arg("-f")
+        .arg(manifest)
+        .args(["--listen", "127.0.0.1:0"])
+        .arg("--runtime-config-file")
+        .arg(runtime_config)
+        .args(&options.host_args)
+        .envs(options.env.iter().cloned());
+    for (name, value) in variables {
+        command.arg("--variable").arg(format!("{name}={value}"));
+    }
+    command
 }
 
 pub struct TestUser {

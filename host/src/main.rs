@@ -1,1 +1,76 @@
-fn main() {}
+//! `spin-host`: runs a Spin application (`spin.toml`) the way `spin up` does, for
+//! machines where Spin itself is not installed.
+
+mod app;
+mod bindings;
+mod key_value;
+mod manifest;
+mod outbound;
+mod outbound_http;
+mod postgres;
+mod redis;
+mod redis_pool;
+mod routing;
+mod runtime_config;
+mod server;
+mod state;
+mod variables;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Run a Spin application on wasmtime, as `spin up` does")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the application's HTTP trigger.
+    Up(UpArgs),
+}
+
+#[derive(clap::Args)]
+struct UpArgs {
+    /// The application manifest (or the folder holding `spin.toml`).
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    manifest: PathBuf,
+    /// The address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Runtime configuration: key-value stores.
+    #[arg(long = "runtime-config-file")]
+    runtime_config: Option<PathBuf>,
+    /// Set an application variable: `--variable name=value` (repeatable).
+    #[arg(long = "variable", value_parser = parse_variable)]
+    variables: Vec<(String, String)>,
+    /// The longest a component may take to handle one request, in seconds.
+    #[arg(long, env = "SPIN_HOST_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+}
+
+fn parse_variable(s: &str) -> Result<(String, String)> {
+    let (name, value) = s.split_once('=').ok_or_else(|| anyhow!("expected name=value, got {s:?}"))?;
+    Ok((name.trim().to_string(), value.to_string()))
+}
+
+fn main() -> Result<()> {
+    let Command::Up(args) = Cli::parse().command;
+    let options = app::AppOptions {
+        manifest: args.manifest,
+        runtime_config: args.runtime_config,
+        variables: args.variables,
+        request_timeout: Duration::from_secs(args.request_timeout),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let app = app::App::load(&options)?;
+        server::serve(app, args.listen).await
+    })
+}

@@ -1,0 +1,277 @@
+//! Host conformance: the probe component, run by the real host, shows that each host
+//! feature behaves as Spin's does.
+
+use std::time::Duration;
+
+use e2e::{AppOptions, TestApp, repo_root};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PG: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+
+fn probe_options() -> AppOptions {
+    AppOptions {
+        manifest: Some(repo_root().join("host/test-components/spin.toml")),
+        variables: vec![("api_token".into(), "t0ken".into())],
+        extra_runtime_config: format!(
+            "[key_value_store.local]\ntype = \"spin\"\npath = \"{}\"\n",
+            std::env::temp_dir().join(format!("probe-kv-{}.db", uuid::Uuid::new_v4().simple())).display()
+        ),
+        ..Default::default()
+    }
+}
+
+async fn probe() -> TestApp {
+    TestApp::spawn_with(probe_options()).await
+}
+
+async fn get_json(app: &TestApp, path: &str) -> Value {
+    let response = app.get(path, None).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.unwrap()
+}
+
+fn encode(s: &str) -> String {
+    s.replace('%', "%25").replace(':', "%3A").replace('/', "%2F").replace('?', "%3F").replace('=', "%3D").replace('&', "%26")
+}
+
+#[tokio::test]
+async fn routing_precedence_and_spin_headers() {
+    let app = probe().await;
+
+    let exact = get_json(&app, "/probe/exact").await;
+    assert_eq!(exact["component"], "exact", "an exact route beats a wildcard");
+    assert_eq!(exact["headers"]["spin-matched-route"], "/probe/exact");
+    assert_eq!(exact["headers"]["spin-path-info"], "");
+
+    let wildcard = get_json(&app, "/probe/headers?x=1").await;
+    let headers = &wildcard["headers"];
+    assert_eq!(wildcard["component"], "probe");
+    assert_eq!(headers["spin-path-info"], "/headers");
+    assert_eq!(headers["spin-matched-route"], "/probe/...");
+    assert_eq!(headers["spin-raw-component-route"], "/probe/...");
+    assert_eq!(headers["spin-component-route"], "/probe");
+    assert_eq!(headers["spin-base-path"], "/");
+    let full_url = headers["spin-full-url"].as_str().unwrap();
+    assert_eq!(full_url, format!("{}/probe/headers?x=1", app.base_url));
+    assert!(headers["spin-client-addr"].as_str().unwrap().starts_with("127.0.0.1:"));
+
+    // `/probe/...` also matches `/probe` itself.
+    let base = get_json(&app, "/probe").await;
+    assert_eq!(base["component"], "probe");
+    assert_eq!(base["headers"]["spin-path-info"], "");
+
+    let param = get_json(&app, "/things/42/headers").await;
+    assert_eq!(param["component"], "things");
+    assert_eq!(param["headers"]["spin-path-match-id"], "42");
+    assert_eq!(param["headers"]["spin-path-info"], "/headers");
+
+    // No route: 404 from the host. The private component has no route at all.
+    assert_eq!(app.get("/nothing-here", None).await.status(), 404);
+    assert_eq!(app.get("/backend/headers", None).await.status(), 404);
+
+    // A client cannot forge the headers Spin sets.
+    let response = app.client.get(app.url("/probe/headers")).header("spin-path-info", "/forged").send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["headers"]["spin-path-info"], "/headers");
+}
+
+#[tokio::test]
+async fn local_service_chaining_and_denied_hosts() {
+    let app = probe().await;
+
+    let chained = get_json(&app, &format!("/probe/outbound?url={}", encode("http://backend.spin.internal/echo"))).await;
+    assert_eq!(chained["status"], 200, "{chained}");
+    let echoed: Value = serde_json::from_str(chained["body"].as_str().unwrap()).unwrap();
+    assert_eq!(echoed["method"], "POST");
+    assert_eq!(echoed["body"], "ping");
+
+    let denied = get_json(&app, &format!("/probe/outbound?url={}", encode("http://example.com/"))).await;
+    assert!(denied["error"].as_str().unwrap().contains("HttpRequestDenied"), "{denied}");
+
+    // `exact` lists no outbound hosts: chaining is denied too.
+    let denied = get_json(&app, &format!("/probe/exact?url={}", encode("http://backend.spin.internal/echo"))).await;
+    assert_eq!(denied["component"], "exact");
+    let denied = get_json(&app, &format!("/things/1/outbound?url={}", encode("http://backend.spin.internal/echo"))).await;
+    assert!(denied["error"].as_str().unwrap().contains("HttpRequestDenied"), "{denied}");
+}
+
+#[tokio::test]
+async fn outbound_http_to_a_real_server() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello")
+                    .await;
+            });
+        }
+    });
+    let app = probe().await;
+    let result = get_json(&app, &format!("/probe/outbound?url={}", encode(&format!("http://127.0.0.1:{port}/x")))).await;
+    assert_eq!(result["status"], 201, "{result}");
+    assert_eq!(result["body"], "hello");
+}
+
+#[tokio::test]
+async fn postgres_types_round_trip() {
+    let app = probe().await;
+    let result = get_json(&app, &format!("/probe/pg?url={}", encode(PG))).await;
+    let values: Vec<String> = serde_json::from_value(result["values"].clone()).unwrap_or_else(|_| panic!("{result}"));
+    let expected = [
+        "Boolean(true)",
+        "Int16(-12)",
+        "Int32(123456)",
+        "Int64(-9000000000)",
+        "Floating32(1.5)",
+        "Floating64(2.25)",
+        "Str(\"héllo\")",
+        "Binary([0, 1, 254, 255])",
+        "Date((2026, 11, 25))",
+        "Time((10, 11, 12, 0))",
+        "Datetime((2026, 11, 25, 10, 0, 0, 0))",
+        "Datetime((2026, 11, 25, 10, 0, 0, 0))",
+        "Uuid(\"67e55044-10b1-426f-9247-bb680e5fe0c8\")",
+        "Jsonb([123, 34, 97, 34, 58, 91, 49, 44, 50, 93, 125])",
+        "Decimal(\"12345.67\")",
+        "ArrayInt32([Some(1), None, Some(3)])",
+        "ArrayInt64([Some(1099511627776)])",
+        "ArrayDecimal([Some(\"1.10\"), None])",
+        "ArrayStr([Some(\"a\"), None])",
+        "Interval(Interval { micros: 1500000, days: 2, months: 3 })",
+        "RangeInt32((Some((1, RangeBoundKind::Inclusive)), Some((10, RangeBoundKind::Exclusive))))",
+        "Boolean(true)",
+        "Datetime((2025, 11, 25, 10, 0, 0, 0))",
+        "DbNull",
+    ];
+    for (i, want) in expected.iter().enumerate() {
+        assert_eq!(values[i].replace("RangeBoundKind::", ""), want.replace("RangeBoundKind::", ""), "column {i}");
+    }
+    assert_eq!(result["columns"][0], "Boolean");
+    assert_eq!(result["columns"][14], "Decimal");
+    assert_eq!(result["null_param"], true);
+    let error = result["error"].as_str().unwrap();
+    assert!(error.contains("DbError") && error.contains("42P01"), "{error}");
+
+    // A component without postgres in allowed_outbound_hosts cannot connect.
+    let denied = get_json(&app, &format!("/things/1/pg?url={}", encode(PG))).await;
+    assert!(denied["error"].as_str().unwrap().contains("allowed_outbound_hosts"), "{denied}");
+}
+
+#[tokio::test]
+async fn redis_operations() {
+    let app = probe().await;
+    let result = get_json(&app, &format!("/probe/redis?url={}", encode("redis://127.0.0.1:6379"))).await;
+    assert_eq!(result["get"], "v1", "{result}");
+    assert_eq!(result["incr"], serde_json::json!([1, 2]));
+    assert_eq!(result["sadd"], 2);
+    assert_eq!(result["srem"], 1);
+    assert_eq!(result["smembers"], serde_json::json!(["b"]));
+    assert_eq!(result["execute"], "[Int64(1)]");
+    assert_eq!(result["del"], 3);
+    assert_eq!(result["after_del"], true);
+
+    let denied = get_json(&app, &format!("/things/1/redis?url={}", encode("redis://127.0.0.1:6379"))).await;
+    assert!(denied["error"].as_str().unwrap().contains("InvalidAddress"), "{denied}");
+}
+
+#[tokio::test]
+async fn key_value_stores_follow_runtime_config_and_manifest() {
+    let app = probe().await;
+    for store in ["default", "local"] {
+        let result = get_json(&app, &format!("/probe/kv?store={store}")).await;
+        assert_eq!(result["missing_before"], true, "{store}: {result}");
+        assert_eq!(result["get"], "value");
+        assert_eq!(result["exists"], true);
+        assert_eq!(result["listed"], true);
+        assert_eq!(result["exists_after_delete"], false);
+    }
+    let unlisted = get_json(&app, "/fallback/kv?store=local").await;
+    assert!(unlisted["open_error"].as_str().unwrap().contains("AccessDenied"), "{unlisted}");
+    let none = get_json(&app, "/things/1/kv?store=default").await;
+    assert!(none["open_error"].as_str().unwrap().contains("AccessDenied"), "{none}");
+
+    // The embedded store is the default without any runtime configuration.
+    let embedded = TestApp::spawn_with(AppOptions { embedded_kv: true, ..probe_options() }).await;
+    let result = get_json(&embedded, "/probe/kv?store=default").await;
+    assert_eq!(result["get"], "value", "{result}");
+}
+
+#[tokio::test]
+async fn variables_from_every_source() {
+    let app = probe().await;
+    assert_eq!(get_json(&app, "/probe/variable?name=greeting").await["value"], "hello world");
+    assert_eq!(get_json(&app, "/probe/variable?name=token").await["value"], "t0ken");
+    let undefined = get_json(&app, "/probe/variable?name=nope").await;
+    assert!(undefined["error"].as_str().unwrap().contains("Undefined"), "{undefined}");
+    // Another component does not see probe's variables.
+    assert!(get_json(&app, "/things/1/variable?name=greeting").await["error"].is_string());
+
+    let from_env = TestApp::spawn_with(AppOptions {
+        env: vec![("SPIN_VARIABLE_GREETING".into(), "hi".into())],
+        ..probe_options()
+    })
+    .await;
+    assert_eq!(get_json(&from_env, "/probe/variable?name=greeting").await["value"], "hi world");
+
+    let mut options = probe_options();
+    options.env = vec![("SPIN_VARIABLE_GREETING".into(), "hi".into())];
+    options.variables.push(("greeting".into(), "hey".into()));
+    let from_cli = TestApp::spawn_with(options).await;
+    assert_eq!(get_json(&from_cli, "/probe/variable?name=greeting").await["value"], "hey world", "--variable wins");
+}
+
+#[tokio::test]
+async fn files_mounts_and_environment() {
+    let app = probe().await;
+    let file = get_json(&app, "/probe/file?path=/assets/hello.txt").await;
+    assert_eq!(file["content"], "hello from a mounted file\n");
+    let outside = get_json(&app, "/probe/file?path=/assets/../../Cargo.toml").await;
+    assert!(outside["error"].is_string(), "no escaping the mount: {outside}");
+    assert_eq!(get_json(&app, "/probe/env?name=PROBE_ENV").await["value"], "from-manifest");
+}
+
+#[tokio::test]
+async fn traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
+    let app = TestApp::spawn_with(AppOptions { host_args: vec!["--request-timeout".into(), "2".into()], ..probe_options() })
+        .await;
+    assert_eq!(app.get("/probe/trap", None).await.status(), 500);
+    assert_eq!(app.get("/probe/oom", None).await.status(), 500);
+    let started = std::time::Instant::now();
+    assert_eq!(app.get("/probe/spin", None).await.status(), 504);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(app.get("/probe/headers", None).await.status(), 200, "still serving");
+}
+
+#[tokio::test]
+async fn start_up_errors_name_their_cause() {
+    let missing_variable = AppOptions { variables: vec![], ..probe_options() };
+    let err = TestApp::start_failure(missing_variable).await;
+    assert!(err.contains("`api_token` is required"), "{err}");
+
+    let mut unknown = probe_options();
+    unknown.variables.push(("nonsense".into(), "1".into()));
+    let err = TestApp::start_failure(unknown).await;
+    assert!(err.contains("no variable `nonsense`"), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("bad-manifest-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("spin.toml");
+    std::fs::write(
+        &manifest,
+        "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"a\"\n\
+         [component.a]\nsource = \"missing.wasm\"\n",
+    )
+    .unwrap();
+    let err = TestApp::start_failure(AppOptions { manifest: Some(manifest.clone()), ..Default::default() }).await;
+    assert!(err.contains("missing.wasm does not exist") && err.contains("make build"), "{err}");
+
+    std::fs::write(&manifest, "spin_manifest_version = 2\n[application\n").unwrap();
+    let err = TestApp::start_failure(AppOptions { manifest: Some(manifest), ..Default::default() }).await;
+    assert!(err.contains("invalid manifest"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

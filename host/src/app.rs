@@ -1,0 +1,395 @@
+//! The loaded application: compiled components, routes, configuration, and the
+//! handling of one request by a fresh component instance.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
+use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
+
+use crate::bindings;
+use crate::key_value::KeyValueStores;
+use crate::manifest::{FileMount, Manifest, RouteDecl, SourceDecl};
+use crate::outbound::AllowedHosts;
+use crate::outbound_http::OutboundHttp;
+use crate::routing::{Route, RouteMatch, Router};
+use crate::runtime_config::RuntimeConfig;
+use crate::state::{InstanceState, Services};
+use crate::variables::{AppVariables, ComponentVariables};
+
+/// The largest linear memory one instance may grow to.
+const MAX_INSTANCE_MEMORY: usize = 256 << 20;
+/// How often running guests are interrupted so a request's time limit can be enforced.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// What the host was asked to run.
+pub struct AppOptions {
+    pub manifest: PathBuf,
+    pub runtime_config: Option<PathBuf>,
+    pub variables: Vec<(String, String)>,
+    pub request_timeout: Duration,
+}
+
+/// A component's configuration, shared by all its instances.
+pub struct ComponentConfig {
+    pub id: String,
+    pub variables: ComponentVariables,
+    pub allowed_hosts: AllowedHosts,
+    pub key_value_stores: Vec<String>,
+    files: Vec<(PathBuf, String)>,
+    environment: Vec<(String, String)>,
+}
+
+struct LoadedComponent {
+    pre: ProxyPre<InstanceState>,
+    config: Arc<ComponentConfig>,
+}
+
+/// How a request reached the application.
+pub enum Entry<'a> {
+    /// From the network, routed by the HTTP trigger.
+    Public,
+    /// Chained from another component to this one.
+    Chained(&'a str),
+}
+
+pub struct App {
+    engine: Engine,
+    router: Router,
+    components: HashMap<String, LoadedComponent>,
+    services: Arc<Services>,
+    request_timeout: Duration,
+}
+
+impl App {
+    pub fn load(options: &AppOptions) -> Result<Arc<App>> {
+        let manifest_path = if options.manifest.is_dir() { options.manifest.join("spin.toml") } else { options.manifest.clone() };
+        let manifest = Manifest::load(&manifest_path)?;
+        let app_dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let app_dir = if app_dir.as_os_str().is_empty() { PathBuf::from(".") } else { app_dir };
+
+        let variables = AppVariables::resolve(&manifest.variables, &options.variables, |k| std::env::var(k).ok())?;
+        let runtime_config = match &options.runtime_config {
+            Some(path) => RuntimeConfig::load(path)?,
+            None => RuntimeConfig::default(),
+        };
+        let services = Arc::new(Services {
+            pg: Default::default(),
+            redis: Default::default(),
+            key_value: KeyValueStores::new(&runtime_config.key_value_store, &app_dir)?,
+        });
+
+        let engine = build_engine()?;
+        let linker = build_linker(&engine)?;
+
+        let mut components = HashMap::new();
+        for (id, decl) in &manifest.component {
+            let path = match &decl.source {
+                SourceDecl::Local(path) => app_dir.join(path),
+                SourceDecl::Remote { url, .. } => bail!("component `{id}`: remote sources ({url}) are not supported by this host"),
+            };
+            if !path.exists() {
+                bail!(
+                    "component `{id}`: {} does not exist. Build the application first (`make build`, or `spin build`)",
+                    path.display()
+                );
+            }
+            let component = Component::from_file(&engine, &path)
+                .with_context(|| format!("component `{id}`: compiling {}", path.display()))?;
+            let instance_pre =
+                linker.instantiate_pre(&component).with_context(|| format!("component `{id}`: unsatisfied imports"))?;
+            let pre = ProxyPre::new(instance_pre)
+                .with_context(|| format!("component `{id}` does not export wasi:http/incoming-handler"))?;
+
+            let component_variables = ComponentVariables::resolve(&variables, &decl.variables)
+                .with_context(|| format!("component `{id}`"))?;
+            let allowed = decl
+                .allowed_outbound_hosts
+                .iter()
+                .map(|entry| component_variables.expand(entry))
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
+            let allowed_hosts = AllowedHosts::parse(&allowed).with_context(|| format!("component `{id}`"))?;
+            let files = decl
+                .files
+                .iter()
+                .map(|mount| file_mount(&app_dir, mount))
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| format!("component `{id}`: files"))?;
+            let config = ComponentConfig {
+                id: id.clone(),
+                variables: component_variables,
+                allowed_hosts,
+                key_value_stores: decl.key_value_stores.clone(),
+                files,
+                environment: decl.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            };
+            components.insert(id.clone(), LoadedComponent { pre, config: Arc::new(config) });
+        }
+
+        let routes = manifest
+            .trigger
+            .http
+            .iter()
+            .filter_map(|t| match &t.route {
+                RouteDecl::Path(route) => Some(Route::parse(route, &t.component)),
+                RouteDecl::Private { .. } => None,
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let router = Router::new(routes)?;
+
+        spawn_epoch_ticker(&engine);
+        Ok(Arc::new(App { engine, router, components, services, request_timeout: options.request_timeout }))
+    }
+
+    pub fn has_component(&self, id: &str) -> bool {
+        self.components.contains_key(id)
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Handles one request: routes it, sets Spin's request headers, and runs a fresh
+    /// instance of the component.
+    pub async fn handle<B>(
+        self: &Arc<Self>,
+        mut req: Request<B>,
+        client_addr: Option<SocketAddr>,
+        entry: Entry<'_>,
+    ) -> Response<HyperOutgoingBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let path = req.uri().path().to_string();
+        let matched = match entry {
+            Entry::Public => match self.router.route(&path) {
+                Some(m) => m,
+                None => return text_response(StatusCode::NOT_FOUND, "Not Found"),
+            },
+            Entry::Chained(component) => self.router.route_of_component(component, &path),
+        };
+        let Some(component) = self.components.get(&matched.component) else {
+            return text_response(StatusCode::NOT_FOUND, "Not Found");
+        };
+        set_spin_headers(&mut req, &matched, client_addr);
+        match self.run(component, req).await {
+            Ok(response) => response,
+            Err(failure) => failure.into_response(&component.config.id),
+        }
+    }
+
+    async fn run<B>(self: &Arc<Self>, component: &LoadedComponent, req: Request<B>) -> Result<Response<HyperOutgoingBody>, Failure>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let mut store = self.new_store(component).map_err(Failure::Setup)?;
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req).map_err(Failure::Setup)?;
+        let out = store.data_mut().http().new_response_outparam(sender).map_err(Failure::Setup)?;
+        let pre = component.pre.clone();
+        let timeout = self.request_timeout;
+
+        // The guest runs in its own task: it may keep streaming the body after it has
+        // sent the response head, and the time limit covers all of it.
+        let task = tokio::spawn(async move {
+            tokio::time::timeout(timeout, async move {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+            })
+            .await
+        });
+
+        match receiver.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(code)) => Err(Failure::Guest(format!("the component answered with an error: {code:?}"))),
+            // The store (and with it the sender) is gone: the task ended without a response.
+            Err(_) => match task.await {
+                Ok(Ok(Ok(()))) => Err(Failure::Guest("the component did not send a response".into())),
+                Ok(Ok(Err(trap))) => Err(Failure::Trap(trap)),
+                Ok(Err(_elapsed)) => Err(Failure::Timeout(timeout)),
+                Err(join) => Err(Failure::Guest(format!("the component's task failed: {join}"))),
+            },
+        }
+    }
+
+    fn new_store(self: &Arc<Self>, component: &LoadedComponent) -> Result<Store<InstanceState>> {
+        let config = &component.config;
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stdout().inherit_stderr().envs(&config.environment);
+        for (host, guest) in &config.files {
+            wasi.preopened_dir(host, guest, DirPerms::READ, FilePerms::READ)
+                .with_context(|| format!("mounting {}", host.display()))?;
+        }
+        let state = InstanceState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            outbound_http: OutboundHttp { app: self.clone(), component: config.clone() },
+            component: config.clone(),
+            services: self.services.clone(),
+            limits: StoreLimitsBuilder::new().memory_size(MAX_INSTANCE_MEMORY).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        // Yield to the runtime at every epoch tick, so a busy guest neither starves
+        // other requests nor escapes its time limit.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        Ok(store)
+    }
+}
+
+/// Why a request got no response from its component.
+enum Failure {
+    Setup(anyhow::Error),
+    Trap(wasmtime::Error),
+    Timeout(Duration),
+    Guest(String),
+}
+
+impl Failure {
+    fn into_response(self, component: &str) -> Response<HyperOutgoingBody> {
+        match self {
+            Failure::Setup(e) => {
+                eprintln!("component `{component}`: could not start an instance: {e:#}");
+                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+            Failure::Trap(trap) => {
+                eprintln!("component `{component}` trapped: {trap:?}");
+                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error: the component failed")
+            }
+            Failure::Timeout(limit) => {
+                eprintln!("component `{component}` exceeded the time limit of {limit:?}");
+                text_response(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout: the component took too long")
+            }
+            Failure::Guest(msg) => {
+                eprintln!("component `{component}`: {msg}");
+                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+        }
+    }
+}
+
+pub fn text_response(status: StatusCode, text: &'static str) -> Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from_static(text.as_bytes())).map_err(|never| match never {}).boxed_unsync();
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+/// Sets the `spin-*` headers Spin gives every request (replacing any a client sent).
+fn set_spin_headers<B>(req: &mut Request<B>, matched: &RouteMatch, client_addr: Option<SocketAddr>) {
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".to_string());
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let full_url = format!("http://{host}{path_and_query}");
+
+    let headers = req.headers_mut();
+    let stale: Vec<HeaderName> = headers.keys().filter(|k| k.as_str().starts_with("spin-")).cloned().collect();
+    for name in stale {
+        headers.remove(name);
+    }
+    let mut set = |name: &str, value: &str| {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.insert(name, value);
+        }
+    };
+    set("spin-full-url", &full_url);
+    set("spin-path-info", &matched.path_info);
+    set("spin-matched-route", &matched.raw_route);
+    set("spin-raw-component-route", &matched.raw_route);
+    set("spin-component-route", &matched.component_route);
+    set("spin-base-path", "/");
+    if let Some(addr) = client_addr {
+        set("spin-client-addr", &addr.to_string());
+    }
+    for (name, value) in &matched.params {
+        set(&format!("spin-path-match-{}", name.to_ascii_lowercase()), value);
+    }
+
+    // The guest sees an absolute URI, as Spin gives it.
+    if let Ok(uri) = full_url.parse() {
+        *req.uri_mut() = uri;
+    }
+}
+
+fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
+    let (source, destination) = match mount {
+        FileMount::Placement { source, destination } => (app_dir.join(source), destination.display().to_string()),
+        // A pattern mounts its directory at the same relative path. Globs below a
+        // directory (`static/**`) mount the whole directory.
+        FileMount::Pattern(pattern) => {
+            let dir = pattern.trim_end_matches("/**").trim_end_matches("/*").trim_end_matches("/**/*");
+            if dir.contains('*') {
+                bail!("file pattern {pattern:?}: only `dir`, `dir/*` and `dir/**` patterns are supported by this host");
+            }
+            (app_dir.join(dir), format!("/{}", dir.trim_start_matches("./")))
+        }
+    };
+    if !source.is_dir() {
+        bail!("{} is not a directory (build it first?)", source.display());
+    }
+    Ok((source, destination))
+}
+
+fn build_engine() -> Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    match wasmtime::Cache::from_file(None) {
+        Ok(cache) => {
+            config.cache(Some(cache));
+        }
+        Err(e) => eprintln!("compiled-component cache disabled: {e:#}"),
+    }
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(1000)
+        .total_core_instances(2000)
+        .total_memories(2000)
+        .total_tables(2000)
+        .max_memory_size(MAX_INSTANCE_MEMORY);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config)
+}
+
+fn build_linker(engine: &Engine) -> Result<Linker<InstanceState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    bindings::fermyon::spin::variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::fermyon::spin::key_value::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::spin::postgres::postgres::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+fn spawn_epoch_ticker(engine: &Engine) {
+    let engine = engine.weak();
+    std::thread::spawn(move || {
+        while let Some(engine) = engine.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(EPOCH_TICK);
+        }
+    });
+}

@@ -1,0 +1,199 @@
+//! `fermyon:spin/key-value@2.0.0`: the stores a component lists in `key_value_stores`,
+//! backed by Redis or by Spin's embedded SQLite store, per `runtime-config.toml`.
+//! Without configuration, `default` is the embedded store under `.spin/`, as in Spin.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use redis::AsyncCommands;
+use wasmtime::component::Resource;
+
+use crate::bindings::fermyon::spin::key_value::{self as wit, Error};
+use crate::redis_pool::RedisPool;
+use crate::runtime_config::KeyValueStoreConfig;
+use crate::state::InstanceState;
+
+pub enum Backend {
+    Redis { url: String },
+    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+}
+
+/// Every configured store, by label.
+pub struct KeyValueStores(HashMap<String, Arc<Backend>>);
+
+impl KeyValueStores {
+    pub fn new(configs: &HashMap<String, KeyValueStoreConfig>, app_dir: &Path) -> Result<KeyValueStores> {
+        let mut stores = HashMap::new();
+        let mut configs = configs.clone();
+        configs.entry("default".into()).or_insert(KeyValueStoreConfig::Spin { path: None });
+        for (label, config) in configs {
+            let backend = match config {
+                KeyValueStoreConfig::Redis { url } => Backend::Redis { url },
+                KeyValueStoreConfig::Spin { path } => {
+                    let path = match path {
+                        Some(p) if p.is_absolute() => p,
+                        Some(p) => app_dir.join(p),
+                        None => app_dir.join(".spin/sqlite_key_value.db"),
+                    };
+                    Backend::Sqlite(Arc::new(Mutex::new(open_sqlite(&path)?)))
+                }
+            };
+            stores.insert(label, Arc::new(backend));
+        }
+        Ok(KeyValueStores(stores))
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let conn = rusqlite::Connection::open(path).with_context(|| format!("opening key-value store {}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         CREATE TABLE IF NOT EXISTS spin_key_value (
+             store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key));",
+    )?;
+    Ok(conn)
+}
+
+/// The host side of a guest's `store` resource.
+pub struct StoreHandle {
+    label: String,
+    backend: Arc<Backend>,
+}
+
+impl InstanceState {
+    async fn kv<T>(
+        &mut self,
+        store: &Resource<StoreHandle>,
+        redis_op: impl AsyncFnOnce(&mut redis::aio::ConnectionManager) -> redis::RedisResult<T>,
+        sqlite_op: impl FnOnce(&rusqlite::Connection, &str) -> rusqlite::Result<T> + Send + 'static,
+    ) -> wasmtime::Result<Result<T, Error>>
+    where
+        T: Send + 'static,
+    {
+        let handle = self.table.get(store)?;
+        let label = handle.label.clone();
+        let backend = handle.backend.clone();
+        Ok(match &*backend {
+            Backend::Redis { url } => redis_call(&self.services.redis, url, redis_op).await,
+            Backend::Sqlite(conn) => {
+                let conn = conn.clone();
+                tokio::task::spawn_blocking(move || sqlite_op(&conn.lock().unwrap(), &label))
+                    .await?
+                    .map_err(|e| Error::Other(e.to_string()))
+            }
+        })
+    }
+}
+
+async fn redis_call<T>(
+    pool: &RedisPool,
+    url: &str,
+    op: impl AsyncFnOnce(&mut redis::aio::ConnectionManager) -> redis::RedisResult<T>,
+) -> Result<T, Error> {
+    let mut conn = pool.get(url).await.map_err(Error::Other)?;
+    match op(&mut conn).await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            if crate::redis_pool::is_connection_error(&e) {
+                pool.mark_failed(url).await;
+            }
+            Err(Error::Other(e.to_string()))
+        }
+    }
+}
+
+impl wit::Host for InstanceState {}
+
+impl wit::HostStore for InstanceState {
+    async fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
+        if !self.component.key_value_stores.iter().any(|l| *l == label) {
+            return Ok(Err(Error::AccessDenied));
+        }
+        let Some(backend) = self.services.key_value.0.get(&label).cloned() else {
+            return Ok(Err(Error::NoSuchStore));
+        };
+        Ok(Ok(self.table.push(StoreHandle { label, backend })?))
+    }
+
+    async fn get(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+        let k = key.clone();
+        self.kv(
+            &store,
+            async |c| c.get::<_, Option<Vec<u8>>>(k).await,
+            move |db, label| {
+                use rusqlite::OptionalExtension;
+                db.query_row("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2", (label, &key), |r| r.get(0))
+                    .optional()
+            },
+        )
+        .await
+    }
+
+    async fn set(&mut self, store: Resource<StoreHandle>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
+        let (k, v) = (key.clone(), value.clone());
+        self.kv(
+            &store,
+            async |c| c.set::<_, _, ()>(k, v).await,
+            move |db, label| {
+                db.execute(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                    (label, &key, &value),
+                )
+                .map(|_| ())
+            },
+        )
+        .await
+    }
+
+    async fn delete(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<(), Error>> {
+        let k = key.clone();
+        self.kv(
+            &store,
+            async |c| c.del::<_, ()>(k).await,
+            move |db, label| {
+                db.execute("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2", (label, &key)).map(|_| ())
+            },
+        )
+        .await
+    }
+
+    async fn exists(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<bool, Error>> {
+        let k = key.clone();
+        self.kv(
+            &store,
+            async |c| c.exists::<_, bool>(k).await,
+            move |db, label| {
+                db.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2)",
+                    (label, &key),
+                    |r| r.get(0),
+                )
+            },
+        )
+        .await
+    }
+
+    async fn get_keys(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        self.kv(
+            &store,
+            async |c| c.keys::<_, Vec<String>>("*").await,
+            move |db, label| {
+                let mut stmt = db.prepare("SELECT key FROM spin_key_value WHERE store = ?1")?;
+                stmt.query_map([label], |r| r.get(0))?.collect()
+            },
+        )
+        .await
+    }
+
+    async fn drop(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! Shared Redis connections, one multiplexed connection per address.
+//!
+//! Redis is optional for the application (a cache and rate limits), so an unreachable
+//! server must cost little: connecting times out quickly, and after a failure the
+//! address is not retried for a short while, so requests fail fast instead of each
+//! waiting for a timeout.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
+
+enum Slot {
+    Connected(ConnectionManager),
+    Failed(Instant),
+}
+
+#[derive(Default)]
+pub struct RedisPool(tokio::sync::Mutex<HashMap<String, Slot>>);
+
+impl RedisPool {
+    pub async fn get(&self, address: &str) -> Result<ConnectionManager, String> {
+        let mut slots = self.0.lock().await;
+        match slots.get(address) {
+            Some(Slot::Connected(conn)) => return Ok(conn.clone()),
+            Some(Slot::Failed(at)) if at.elapsed() < RETRY_AFTER_FAILURE => {
+                return Err(format!("redis at {address} is unavailable"));
+            }
+            _ => {}
+        }
+        match connect(address).await {
+            Ok(conn) => {
+                slots.insert(address.to_string(), Slot::Connected(conn.clone()));
+                Ok(conn)
+            }
+            Err(e) => {
+                eprintln!("redis at {address} is unavailable: {e}");
+                slots.insert(address.to_string(), Slot::Failed(Instant::now()));
+                Err(format!("redis at {address} is unavailable: {e}"))
+            }
+        }
+    }
+
+    /// Forgets a connection whose server went away, so the next call reconnects (or
+    /// fails fast) instead of waiting on a dead socket.
+    pub async fn mark_failed(&self, address: &str) {
+        self.0.lock().await.insert(address.to_string(), Slot::Failed(Instant::now()));
+    }
+}
+
+async fn connect(address: &str) -> Result<ConnectionManager, String> {
+    let client = redis::Client::open(address).map_err(|e| e.to_string())?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(CONNECT_TIMEOUT)
+        .set_response_timeout(RESPONSE_TIMEOUT)
+        .set_number_of_retries(1);
+    tokio::time::timeout(CONNECT_TIMEOUT * 2, ConnectionManager::new_with_config(client, config))
+        .await
+        .map_err(|_| "connection timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// Whether an error means the server is gone rather than a bad command.
+pub fn is_connection_error(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
+}

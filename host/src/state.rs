@@ -1,0 +1,53 @@
+//! What one component instance (one request) carries in its wasmtime `Store`.
+
+use std::sync::Arc;
+
+use wasmtime::StoreLimits;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::app::ComponentConfig;
+use crate::bindings::fermyon::spin::variables;
+use crate::key_value::KeyValueStores;
+use crate::outbound_http::OutboundHttp;
+use crate::postgres::PgPools;
+use crate::redis_pool::RedisPool;
+
+/// Connections and stores shared by every instance of every component.
+pub struct Services {
+    pub pg: PgPools,
+    pub redis: RedisPool,
+    pub key_value: KeyValueStores,
+}
+
+pub struct InstanceState {
+    pub wasi: WasiCtx,
+    pub http: WasiHttpCtx,
+    pub table: ResourceTable,
+    pub outbound_http: OutboundHttp,
+    pub component: Arc<ComponentConfig>,
+    pub services: Arc<Services>,
+    pub limits: StoreLimits,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound_http }
+    }
+}
+
+impl variables::Host for InstanceState {
+    async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
+        if !crate::manifest::is_valid_variable_name(&name) {
+            return Ok(Err(variables::Error::InvalidName(name)));
+        }
+        Ok(self.component.variables.get(&name).map(str::to_string).ok_or(variables::Error::Undefined(name)))
+    }
+}

@@ -1,0 +1,150 @@
+//! Application variables and the templates that use them.
+//!
+//! An application variable's value comes from, in order: `--variable name=value`, the
+//! environment (`SPIN_VARIABLE_NAME`), its `default`. A component sees only its own
+//! `[component.x.variables]`, whose values are templates over application variables
+//! (`"{{ db_url }}"`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::manifest::{VariableDecl, is_valid_variable_name};
+
+/// The resolved value of every application variable.
+#[derive(Debug, Clone, Default)]
+pub struct AppVariables(HashMap<String, String>);
+
+impl AppVariables {
+    /// Resolves every declared variable, failing on a required variable without a value
+    /// or a `--variable` the manifest does not declare.
+    pub fn resolve(
+        declared: &BTreeMap<String, VariableDecl>,
+        cli: &[(String, String)],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<AppVariables> {
+        for (name, _) in cli {
+            if !declared.contains_key(name) {
+                bail!("--variable {name}: the manifest declares no variable `{name}`");
+            }
+        }
+        let mut values = HashMap::new();
+        for (name, decl) in declared {
+            if decl.required && decl.default.is_some() {
+                bail!("variable `{name}` cannot be both required and have a default");
+            }
+            let from_cli = cli.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            let value = from_cli
+                .or_else(|| env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())))
+                .or_else(|| decl.default.clone());
+            match value {
+                Some(value) => {
+                    values.insert(name.clone(), value);
+                }
+                None => bail!(
+                    "variable `{name}` is required but has no value: pass --variable {name}=... or set SPIN_VARIABLE_{}",
+                    name.to_ascii_uppercase()
+                ),
+            }
+        }
+        Ok(AppVariables(values))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Expands `{{ name }}` references to application variables.
+    pub fn expand(&self, template: &str) -> Result<String> {
+        expand(template, |name| self.get(name).map(str::to_string))
+    }
+}
+
+/// The variables of one component, already expanded.
+#[derive(Debug, Clone, Default)]
+pub struct ComponentVariables(HashMap<String, String>);
+
+impl ComponentVariables {
+    pub fn resolve(app: &AppVariables, templates: &BTreeMap<String, String>) -> Result<ComponentVariables> {
+        let mut values = HashMap::new();
+        for (name, template) in templates {
+            let value = app.expand(template).map_err(|e| anyhow!("component variable `{name}`: {e}"))?;
+            values.insert(name.clone(), value);
+        }
+        Ok(ComponentVariables(values))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Expands `{{ name }}` references to this component's variables (as Spin does for
+    /// `allowed_outbound_hosts`).
+    pub fn expand(&self, template: &str) -> Result<String> {
+        expand(template, |name| self.get(name).map(str::to_string))
+    }
+}
+
+/// Expands a template: literal text with `{{ name }}` references.
+pub fn expand(template: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| anyhow!("unterminated `{{{{` in template {template:?}"))?;
+        let name = after[..end].trim();
+        if !is_valid_variable_name(name) {
+            bail!("invalid variable reference `{{{{ {name} }}}}` in template {template:?}");
+        }
+        let value = lookup(name).ok_or_else(|| anyhow!("template {template:?} uses unknown variable `{name}`"))?;
+        out.push_str(&value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(default: Option<&str>, required: bool) -> VariableDecl {
+        VariableDecl { default: default.map(str::to_string), required, ..Default::default() }
+    }
+
+    #[test]
+    fn precedence_is_cli_then_env_then_default() {
+        let declared = BTreeMap::from([
+            ("a".to_string(), decl(Some("default-a"), false)),
+            ("b".to_string(), decl(Some("default-b"), false)),
+            ("c".to_string(), decl(Some("default-c"), false)),
+        ]);
+        let env = |key: &str| match key {
+            "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B" => Some("env".to_string()),
+            _ => None,
+        };
+        let vars = AppVariables::resolve(&declared, &[("a".into(), "cli".into())], env).unwrap();
+        assert_eq!(vars.get("a"), Some("cli"));
+        assert_eq!(vars.get("b"), Some("env"));
+        assert_eq!(vars.get("c"), Some("default-c"));
+    }
+
+    #[test]
+    fn required_without_value_and_unknown_cli_variable_fail() {
+        let declared = BTreeMap::from([("token".to_string(), decl(None, true))]);
+        let err = AppVariables::resolve(&declared, &[], |_| None).unwrap_err().to_string();
+        assert!(err.contains("`token` is required"), "{err}");
+        let err = AppVariables::resolve(&declared, &[("nope".into(), "x".into())], |_| None).unwrap_err().to_string();
+        assert!(err.contains("no variable `nope`"), "{err}");
+    }
+
+    #[test]
+    fn templates_expand() {
+        let lookup = |n: &str| (n == "host").then(|| "db:5432".to_string());
+        assert_eq!(expand("postgres://{{ host }}/x", lookup).unwrap(), "postgres://db:5432/x");
+        assert_eq!(expand("{{host}}{{ host }}", lookup).unwrap(), "db:5432db:5432");
+        assert!(expand("{{ missing }}", lookup).unwrap_err().to_string().contains("unknown variable `missing`"));
+        assert!(expand("{{ host", lookup).is_err());
+    }
+}
