@@ -1,19 +1,17 @@
-//! The inventory service.
+//! The inventory service: items and their stock, stock reservations for the orders
+//! service, low-stock analytics and CSV import/export, under `/inventory`.
 
-use service_kit::json;
-use spin_sdk::http::{Method, Request, Response};
+mod cache;
+mod domain;
+mod item;
+mod routes;
+mod settings;
+mod store;
+
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    service_kit::serve("inventory", req, |req, _ctx| {
-        let path = req
-            .header("spin-path-info")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        match (req.method(), path) {
-            (Method::Get, "/healthz") => Ok(json::ok(&serde_json::json!({ "status": "healthy" }))),
-            _ => Err(service_kit::ApiError::not_found("Not Found")),
-        }
-    })
+    routes::router().handle(req)
 }

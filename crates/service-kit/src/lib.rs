@@ -12,6 +12,7 @@ pub mod error;
 pub mod json;
 pub mod money;
 pub mod query;
+pub mod routing;
 mod serve;
 pub mod time;
 

@@ -1,0 +1,81 @@
+//! `/inventory/` and `/inventory/{id}`: list and read for any user, writes for admins.
+
+use serde_json::json;
+use service_kit::query::Query;
+use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
+use spin_sdk::http::{Params, Request, Response};
+
+use super::{item_id, item_not_found};
+use crate::cache::{ItemCache, item_key};
+use crate::domain::Sku;
+use crate::item::{Item, ItemPatch, NewItem};
+use crate::settings;
+use crate::store::{self, ListFilter};
+
+/// `GET /inventory/?q=&low_stock=&skip=&limit=`, newest first, with `X-Total-Count`.
+pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
+    ctx.authenticate(req)?;
+    let query = Query::of(req);
+    let page = query.page()?;
+    let filter = ListFilter {
+        q: search_term(&query)?,
+        low_stock_below: query
+            .bool("low_stock")?
+            .unwrap_or(false)
+            .then(settings::low_stock_threshold),
+    };
+    let key = format!(
+        "list:{}",
+        json!([filter.q, filter.low_stock_below, page.skip, page.limit])
+    );
+    let (total, items): (i64, Vec<Item>) =
+        ItemCache::open().read(&key, || store::list(&db::connect()?, &filter, page))?;
+    Ok(json::list(&items, total))
+}
+
+/// `q`: part of a SKU, so never longer than one.
+fn search_term(query: &Query) -> ApiResult<Option<String>> {
+    match query.str("q").map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) if q.chars().count() > Sku::MAX_LEN => Err(ApiError::invalid_field(
+            FieldError::query("q", "must be at most 64 characters", "string_too_long"),
+        )),
+        q => Ok(q.map(str::to_string)),
+    }
+}
+
+pub fn get(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
+    ctx.authenticate(req)?;
+    let id = item_id(params)?;
+    let item: Option<Item> =
+        ItemCache::open().read(&item_key(id), || store::get(&db::connect()?, id))?;
+    item.map(|item| json::ok(&item)).ok_or_else(item_not_found)
+}
+
+pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
+    ctx.authenticate(req)?.require_admin()?;
+    let new: NewItem = json::parse_body(req)?;
+    let item = store::insert(&db::connect()?, &new)?;
+    ItemCache::open().invalidate();
+    Ok(json::created(&item))
+}
+
+pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
+    ctx.authenticate(req)?.require_admin()?;
+    let id = item_id(params)?;
+    let patch: ItemPatch = json::parse_body(req)?;
+    let item = store::update(&db::connect()?, id, &patch)?.ok_or_else(item_not_found)?;
+    ItemCache::open().invalidate();
+    Ok(json::ok(&item))
+}
+
+pub fn delete(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
+    ctx.authenticate(req)?.require_admin()?;
+    let id = item_id(params)?;
+    if !store::delete(&db::connect()?, id)? {
+        return Err(item_not_found());
+    }
+    let cache = ItemCache::open();
+    cache.invalidate();
+    cache.forget(&item_key(id));
+    Ok(json::no_content())
+}

@@ -1,0 +1,179 @@
+//! SQL for items. Each function is one statement (see architecture.md: no transactions
+//! across calls).
+
+use service_kit::db::{self, UNIQUE_VIOLATION};
+use service_kit::query::Page;
+use service_kit::{ApiError, ApiResult};
+use spin_sdk::pg4::{Connection, DbValue, Decode, ParameterValue, PgError};
+
+use crate::domain::Sku;
+use crate::item::{Item, ItemPatch, NewItem};
+
+/// SQLSTATE of a foreign-key violation: the item still holds stock for an order.
+const FOREIGN_KEY_VIOLATION: &str = "23503";
+
+/// The columns [`item_from_row`] reads, in its order. The price is read as text so that
+/// it stays an exact decimal.
+const ITEM_COLUMNS: &str = "id, sku, qty, name, price::text, created_at, updated_at";
+
+/// Which items a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Part of the SKU, matched case-insensitively anywhere in it.
+    pub q: Option<String>,
+    /// Only items with 0 < qty < this threshold.
+    pub low_stock_below: Option<i64>,
+}
+
+pub fn item_from_row(row: &[DbValue]) -> ApiResult<Item> {
+    let price = Option::<String>::decode(&row[4])?
+        .map(|p| p.parse())
+        .transpose()
+        .map_err(|e| ApiError::internal(format!("price column: {e}")))?;
+    Ok(Item {
+        id: i64::decode(&row[0])?,
+        sku: String::decode(&row[1])?,
+        qty: i64::decode(&row[2])?,
+        name: Option::<String>::decode(&row[3])?,
+        price,
+        created_at: timestamp(&row[5])?,
+        updated_at: timestamp(&row[6])?,
+    })
+}
+
+fn timestamp(value: &DbValue) -> ApiResult<String> {
+    service_kit::time::from_db(value)
+        .ok_or_else(|| ApiError::internal(format!("not a timestamp: {value:?}")))
+}
+
+/// `q` as a LIKE pattern that matches it literally anywhere (`_` is a SKU character).
+fn contains_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of matching items, newest first, and how many match in all.
+pub fn list(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<(i64, Vec<Item>)> {
+    const WHERE: &str = "($1::text IS NULL OR sku ILIKE $1::text) \
+                         AND ($2::bigint IS NULL OR (qty > 0 AND qty < $2::bigint))";
+    let params = [
+        ParameterValue::from(filter.q.as_deref().map(contains_pattern)),
+        ParameterValue::from(filter.low_stock_below),
+    ];
+    let total = conn.query(
+        &format!("SELECT count(*) FROM items WHERE {WHERE}"),
+        &params,
+    )?;
+    let total = i64::decode(&total.rows[0][0])?;
+    let mut page_params = params.to_vec();
+    page_params.extend([page.skip.into(), page.limit.into()]);
+    let rows = conn.query(
+        &format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE {WHERE} \
+             ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4"
+        ),
+        &page_params,
+    )?;
+    let items = rows
+        .rows
+        .iter()
+        .map(|r| item_from_row(r))
+        .collect::<ApiResult<_>>()?;
+    Ok((total, items))
+}
+
+pub fn get(conn: &Connection, id: i64) -> ApiResult<Option<Item>> {
+    let rows = conn.query(
+        &format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1"),
+        &[id.into()],
+    )?;
+    rows.rows.first().map(|r| item_from_row(r)).transpose()
+}
+
+pub fn insert(conn: &Connection, item: &NewItem) -> ApiResult<Item> {
+    let rows = conn
+        .query(
+            &format!(
+                "INSERT INTO items (sku, qty, name, price) \
+                 VALUES ($1, $2, $3::text, $4::text::numeric) RETURNING {ITEM_COLUMNS}"
+            ),
+            &[
+                item.sku.as_str().to_string().into(),
+                item.qty.get().into(),
+                item.name.as_ref().map(|n| n.as_str().to_string()).into(),
+                item.price.map(|p| p.to_db()).into(),
+            ],
+        )
+        .map_err(|e| duplicate_sku(e, &item.sku))?;
+    item_from_row(&rows.rows[0])
+}
+
+/// Applies a partial update; `None` when there is no such item.
+pub fn update(conn: &Connection, id: i64, patch: &ItemPatch) -> ApiResult<Option<Item>> {
+    // For name and price, $n says whether the field was sent and $n+1 is its new value.
+    let rows = conn.query(
+        &format!(
+            "UPDATE items SET \
+                 sku = COALESCE($2::text, sku), \
+                 qty = COALESCE($3::bigint, qty), \
+                 name = CASE WHEN $4 THEN $5::text ELSE name END, \
+                 price = CASE WHEN $6 THEN $7::text::numeric ELSE price END, \
+                 updated_at = now() \
+             WHERE id = $1 RETURNING {ITEM_COLUMNS}"
+        ),
+        &[
+            id.into(),
+            patch.sku.as_ref().map(|s| s.as_str().to_string()).into(),
+            patch.qty.map(|q| q.get()).into(),
+            patch.name.is_some().into(),
+            patch
+                .name
+                .as_ref()
+                .and_then(|n| n.as_ref().map(|n| n.as_str().to_string()))
+                .into(),
+            patch.price.is_some().into(),
+            patch.price.flatten().map(|p| p.to_db()).into(),
+        ],
+    );
+    let rows = match (rows, &patch.sku) {
+        (Err(e), Some(sku)) => return Err(duplicate_sku(e, sku)),
+        (rows, _) => rows?,
+    };
+    rows.rows.first().map(|r| item_from_row(r)).transpose()
+}
+
+/// Deletes an item; `false` when there is no such item. An item that holds stock for an
+/// order cannot go (409): releasing that order would have nowhere to return the stock.
+pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
+    match conn.execute("DELETE FROM items WHERE id = $1", &[id.into()]) {
+        Ok(deleted) => Ok(deleted > 0),
+        Err(e) if db::sqlstate(&e) == Some(FOREIGN_KEY_VIOLATION) => Err(ApiError::conflict(
+            "the item holds stock reserved for orders; release them first",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Maps a unique violation on the SKU to 409; anything else to the usual error.
+fn duplicate_sku(err: PgError, sku: &Sku) -> ApiError {
+    if db::sqlstate(&err) == Some(UNIQUE_VIOLATION) {
+        ApiError::conflict(format!("an item with SKU {sku} already exists"))
+    } else {
+        err.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_pattern_matches_wildcards_literally() {
+        assert_eq!(contains_pattern("AB"), "%AB%");
+        assert_eq!(contains_pattern("a_b%"), "%a\\_b\\%%");
+        assert_eq!(contains_pattern("x\\"), "%x\\\\%");
+    }
+}
