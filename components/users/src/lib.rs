@@ -1,19 +1,18 @@
-//! The users service.
+//! The users service: accounts, authentication, roles, admin management, analytics and
+//! CSV import/export, under `/users`.
 
-use service_kit::json;
-use spin_sdk::http::{Method, Request, Response};
+mod accounts;
+mod domain;
+mod passwords;
+mod rate_limit;
+mod routes;
+mod store;
+mod user;
+
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    service_kit::serve("users", req, |req, _ctx| {
-        let path = req
-            .header("spin-path-info")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        match (req.method(), path) {
-            (Method::Get, "/healthz") => Ok(json::ok(&serde_json::json!({ "status": "healthy" }))),
-            _ => Err(service_kit::ApiError::not_found("Not Found")),
-        }
-    })
+    routes::router().handle(req)
 }

@@ -7,11 +7,14 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod error;
+pub mod health;
 pub mod json;
 pub mod money;
 pub mod query;
+pub mod redis;
 pub mod routing;
 mod serve;
 pub mod time;

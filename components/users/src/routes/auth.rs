@@ -1,0 +1,83 @@
+//! `POST /users/register` and `POST /users/login`.
+
+use serde::{Deserialize, Serialize};
+use service_kit::auth::{self, TOKEN_TTL_SECS};
+use service_kit::{ApiError, ApiResult, RequestContext, Role, json};
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::accounts::Accounts;
+use crate::domain::{Email, Password, UserName};
+use crate::passwords;
+use crate::rate_limit::LoginLimiter;
+use crate::store::NewUser;
+use crate::user::User;
+
+#[derive(Deserialize)]
+struct Registration {
+    name: UserName,
+    email: Email,
+    password: Password,
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+fn token_for(user: &User) -> ApiResult<TokenResponse> {
+    let secret = service_kit::config::get("jwt_secret")?;
+    Ok(TokenResponse {
+        access_token: auth::issue_token(&secret, user.id, &user.email, user.role)?,
+        token_type: "bearer",
+        expires_in: TOKEN_TTL_SECS,
+    })
+}
+
+/// Creates an account with role `user` and logs it in.
+pub fn register(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
+    let body: Registration = json::parse_body(req)?;
+    let password_hash = passwords::hash(body.password.expose())?;
+    let user = Accounts::open().store()?.insert(&NewUser {
+        name: body.name.as_str(),
+        email: body.email.as_str(),
+        password_hash: &password_hash,
+        role: Role::User,
+    })?;
+    Ok(json::created(&token_for(&user)?))
+}
+
+/// Wrong email and wrong password get the same 401, in about the same time; a correct
+/// password of a deactivated account gets 403.
+pub fn login(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
+    let body: Credentials = json::parse_body(req)?;
+    let email = body.email.trim().to_lowercase();
+    let client_addr = req.header("spin-client-addr").and_then(|v| v.as_str());
+    let limiter = LoginLimiter::new(&email, client_addr);
+    limiter.check()?;
+
+    let account = Accounts::open().store()?.find_with_hash(&email)?;
+    let verified = match &account {
+        Some((_, hash)) => passwords::verify(&body.password, hash),
+        None => passwords::verify_nobody(&body.password),
+    };
+    let user = match account {
+        Some((user, _)) if verified => user,
+        _ => {
+            limiter.record_failure();
+            return Err(ApiError::unauthorized("Incorrect email or password"));
+        }
+    };
+    limiter.record_success();
+    if !user.is_active {
+        return Err(ApiError::forbidden("this account is deactivated"));
+    }
+    Ok(json::ok(&token_for(&user)?))
+}
