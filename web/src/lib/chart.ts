@@ -1,0 +1,18 @@
+import uPlot from 'uplot';
+
+/** Axis and grid colours that read on both the light and the dark theme. */
+export const chartAxis = {
+  stroke: '#64748b',
+  grid: { stroke: 'rgba(100, 116, 139, 0.2)', width: 1 },
+  ticks: { stroke: 'rgba(100, 116, 139, 0.3)', width: 1 },
+};
+
+/** `2026-11-25` → seconds since the epoch at 00:00 UTC, uPlot's x values. */
+export function dayToSeconds(day: string): number {
+  return Date.parse(`${day.slice(0, 10)}T00:00:00Z`) / 1000;
+}
+
+/** Shows the x axis in UTC: the series are per UTC day. */
+export const utcDates = (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
+
+export const barPaths = uPlot.paths.bars?.({ size: [0.6, 64] });
