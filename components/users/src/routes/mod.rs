@@ -1,5 +1,4 @@
-//! The routes of `/users/...`, one module per group. Paths are matched on what follows
-//! `/users` (Spin's `spin-path-info`), where `""` and `"/"` are both the collection.
+//! The routes of `/users/...`, one module per group.
 
 mod analytics;
 mod auth;
@@ -7,16 +6,12 @@ mod csv;
 mod me;
 mod users;
 
-use service_kit::{ApiError, ApiResult, RequestContext};
-use spin_sdk::http::{Method, Params, Request, Response, Router};
-
-/// A route handler: runs inside [`service_kit::serve`], which gives it the request
-/// context and renders its errors.
-type Endpoint = fn(&Request, &RequestContext, &Params) -> ApiResult<Response>;
+use service_kit::routing::Routes;
+use service_kit::{ApiError, ApiResult};
+use spin_sdk::http::{Method, Params, Router};
 
 pub fn router() -> Router {
-    let mut routes = Routes(Router::suffix());
-    routes
+    Routes::new("users")
         .at(
             "/healthz",
             &[(Method::Get, |_, _, _| Ok(service_kit::health::healthz()))],
@@ -57,32 +52,8 @@ pub fn router() -> Router {
             &[(Method::Get, analytics::timeseries)],
         )
         .at("/export/csv", &[(Method::Get, csv::export)])
-        .at("/import/csv", &[(Method::Post, csv::import)]);
-    routes.0.any(
-        "/*",
-        endpoint(|_, _, _| Err(ApiError::not_found("Not Found"))),
-    );
-    routes.0
-}
-
-struct Routes(Router);
-
-impl Routes {
-    /// Registers the handlers of one path, and 405 for its other methods.
-    fn at(&mut self, path: &str, handlers: &[(Method, Endpoint)]) -> &mut Self {
-        for (method, handler) in handlers {
-            self.0.add(path, method.clone(), endpoint(*handler));
-        }
-        self.0.any(
-            path,
-            endpoint(|_, _, _| Err(ApiError::new(405, "Method Not Allowed"))),
-        );
-        self
-    }
-}
-
-fn endpoint(handler: Endpoint) -> impl Fn(Request, Params) -> Response {
-    move |req, params| service_kit::serve("users", req, |req, ctx| handler(req, ctx, &params))
+        .at("/import/csv", &[(Method::Post, csv::import)])
+        .build()
 }
 
 /// The `:id` of a path; one that is not a user id names no user (404).
