@@ -1308,3 +1308,72 @@ async fn unknown_paths_and_methods() {
     )
     .await;
 }
+
+fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The benchmark: login cost (Argon2id in Wasm through the host) and `GET
+/// /users/me` under 16 concurrent clients. Run with `--run-ignored only`; it prints the
+/// figures and checks the targets (login p50 < 150 ms, `/me` p50 < 5 ms).
+#[tokio::test]
+#[ignore = "benchmark: run on a quiet machine"]
+async fn benchmark_login_and_me() {
+    use std::time::{Duration, Instant};
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+
+    let mut logins = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        expect(
+            login_response(&app, &user.email, &user.password).await,
+            200,
+            "login",
+        )
+        .await;
+        logins.push(started.elapsed());
+    }
+    logins.sort();
+    let login_p50 = percentile(&logins, 0.5);
+    println!(
+        "login: p50 {login_p50:?}, p99 {:?}",
+        percentile(&logins, 0.99)
+    );
+
+    const CLIENTS: usize = 16;
+    const PER_CLIENT: usize = 200;
+    // Warm the cache and the connection pool first.
+    expect(
+        app.get("/users/me", Some(&user.token)).await,
+        200,
+        "warm-up",
+    )
+    .await;
+    let clients = (0..CLIENTS).map(|_| async {
+        let mut times = Vec::with_capacity(PER_CLIENT);
+        for _ in 0..PER_CLIENT {
+            let started = Instant::now();
+            let response = app.get("/users/me", Some(&user.token)).await;
+            assert_eq!(response.status(), 200);
+            response.bytes().await.unwrap();
+            times.push(started.elapsed());
+        }
+        times
+    });
+    let started = Instant::now();
+    let mut me: Vec<Duration> = futures::future::join_all(clients).await.concat();
+    let elapsed = started.elapsed();
+    me.sort();
+    let me_p50 = percentile(&me, 0.5);
+    println!(
+        "GET /users/me, {CLIENTS} clients: p50 {me_p50:?}, p99 {:?}, {:.0} requests/s",
+        percentile(&me, 0.99),
+        me.len() as f64 / elapsed.as_secs_f64()
+    );
+    assert!(
+        login_p50 < Duration::from_millis(150),
+        "login p50 {login_p50:?}"
+    );
+    assert!(me_p50 < Duration::from_millis(5), "/me p50 {me_p50:?}");
+}

@@ -5,11 +5,10 @@ use service_kit::auth::{self, TOKEN_TTL_SECS};
 use service_kit::{ApiError, ApiResult, RequestContext, Role, json};
 use spin_sdk::http::{Params, Request, Response};
 
-use crate::accounts::Accounts;
 use crate::domain::{Email, Password, UserName};
 use crate::passwords;
 use crate::rate_limit::LoginLimiter;
-use crate::store::NewUser;
+use crate::store::{NewUser, Store};
 use crate::user::User;
 
 #[derive(Deserialize)]
@@ -45,7 +44,7 @@ fn token_for(user: &User) -> ApiResult<TokenResponse> {
 pub fn register(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let body: Registration = json::parse_body(req)?;
     let password_hash = passwords::hash(body.password.expose())?;
-    let user = Accounts::open().store()?.insert(&NewUser {
+    let user = Store::open()?.insert(&NewUser {
         name: body.name.as_str(),
         email: body.email.as_str(),
         password_hash: &password_hash,
@@ -63,7 +62,7 @@ pub fn login(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Resp
     let limiter = LoginLimiter::new(&email, client_addr);
     limiter.check()?;
 
-    let account = Accounts::open().store()?.find_with_hash(&email)?;
+    let account = Store::open()?.find_with_hash(&email)?;
     let verified = match &account {
         Some((_, hash)) => passwords::verify(&body.password, hash),
         None => passwords::verify_nobody(&body.password),
