@@ -1,19 +1,22 @@
-//! The orders service.
+//! The orders service: the order saga across the users and inventory services, the status
+//! machine, the timeline, analytics and forecast, CSV export and import.
 
-use service_kit::json;
-use spin_sdk::http::{Method, Request, Response};
+mod domain;
+mod faults;
+mod flows;
+mod forecast;
+mod remote;
+mod routes;
+mod stock;
+mod store;
+
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    service_kit::serve("orders", req, |req, _ctx| {
-        let path = req
-            .header("spin-path-info")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        match (req.method(), path) {
-            (Method::Get, "/healthz") => Ok(json::ok(&serde_json::json!({ "status": "healthy" }))),
-            _ => Err(service_kit::ApiError::not_found("Not Found")),
-        }
+async fn handle(req: Request) -> Response {
+    service_kit::serve_async("orders", req, |req, ctx| async move {
+        Ok(routes::router(&ctx).handle_async(req).await)
     })
+    .await
 }

@@ -1,0 +1,115 @@
+//! `/orders/analytics`, `/orders/analytics/timeseries`, `/orders/analytics/forecast`: over
+//! the caller's own orders, or all of them for an admin.
+
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use service_kit::query::{Page, Query};
+use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
+use spin_sdk::http::{Params, Request, Response};
+
+use crate::forecast::{self, Method};
+use crate::store::analytics;
+use crate::store::filter::Conditions;
+use crate::store::orders;
+
+const RECENT_ORDERS: i64 = 5;
+const MAX_SERIES_DAYS: i64 = 180;
+const FORECAST_HISTORY_DAYS: i64 = 90;
+const MAX_FORECAST_DAYS: i64 = 90;
+
+pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
+    let caller = ctx.authenticate(&req)?;
+    let conn = db::connect()?;
+    let totals = analytics::summary(&conn, &Conditions::visible_to(&caller))?;
+    let (recent, _) = orders::list(
+        &conn,
+        Conditions::visible_to(&caller),
+        orders::order_by(None)?,
+        Page {
+            skip: 0,
+            limit: RECENT_ORDERS,
+        },
+    )?;
+    Ok(json::ok(&json!({
+        "total_orders": totals.total_orders,
+        "total_revenue": totals.total_revenue,
+        "status_breakdown": totals.status_breakdown,
+        "recent_orders_7d": totals.recent_orders_7d,
+        "recent_orders": recent,
+    })))
+}
+
+pub async fn timeseries(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
+    let caller = ctx.authenticate(&req)?;
+    let days = Query::of(&req).days(30, MAX_SERIES_DAYS)?;
+    let series = analytics::daily(&db::connect()?, Conditions::visible_to(&caller), days)?;
+    let series: Vec<_> = series
+        .iter()
+        .map(|day| json!({ "date": day.date, "orders": day.orders, "revenue": day.revenue }))
+        .collect();
+    Ok(json::ok(&json!({ "days": days, "series": series })))
+}
+
+pub async fn forecast(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
+    let caller = ctx.authenticate(&req)?;
+    let query = Query::of(&req);
+    let days = query.days(30, MAX_FORECAST_DAYS)?;
+    let requested = method(&query)?;
+    let history = analytics::daily(
+        &db::connect()?,
+        Conditions::visible_to(&caller),
+        FORECAST_HISTORY_DAYS,
+    )?;
+    let revenue: Vec<f64> = history
+        .iter()
+        .map(|day| day.revenue.to_string().parse().unwrap_or(0.0))
+        .collect();
+    let (used, points) = forecast::forecast(&revenue, days as usize, requested);
+    let last_day = history
+        .last()
+        .and_then(|day| NaiveDate::parse_from_str(&day.date, "%Y-%m-%d").ok())
+        .ok_or_else(|| ApiError::internal("history without days"))?;
+    let forecast: Vec<_> = points
+        .iter()
+        .zip(last_day.iter_days().skip(1))
+        .map(|(p, date)| {
+            json!({
+                "date": date.to_string(),
+                "revenue": cents(p.value),
+                "lower": cents(p.lower),
+                "upper": cents(p.upper),
+            })
+        })
+        .collect();
+    let history: Vec<_> = history
+        .iter()
+        .map(|day| json!({ "date": day.date, "revenue": day.revenue }))
+        .collect();
+    Ok(json::ok(&json!({
+        "days": days,
+        "method": used.as_str(),
+        "history": history,
+        "forecast": forecast,
+    })))
+}
+
+/// `method`: `linear`, `exp` or `auto` (the default; `None` here).
+fn method(query: &Query) -> ApiResult<Option<Method>> {
+    match query.str("method").unwrap_or("auto") {
+        "auto" => Ok(None),
+        "linear" => Ok(Some(Method::Linear)),
+        "exp" => Ok(Some(Method::Exp)),
+        _ => Err(ApiError::invalid_field(FieldError::query(
+            "method",
+            "must be linear, exp or auto",
+            "enum",
+        ))),
+    }
+}
+
+/// An estimate shown like money: a string with two places.
+fn cents(value: f64) -> String {
+    format!("{value:.2}")
+}

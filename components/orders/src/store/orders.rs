@@ -1,0 +1,288 @@
+//! Reading and writing orders.
+
+use service_kit::money::Money;
+use service_kit::query::Page;
+use service_kit::{ApiError, ApiResult, Caller, db};
+use spin_sdk::pg4::{Connection, ParameterValue};
+
+use super::events::{self, NewEvent};
+use super::filter::Conditions;
+use super::{ORDER_COLUMNS, Order};
+use crate::domain::{Items, OrderId, Status};
+
+/// How long a change that calls the inventory may hold an order before another may take it
+/// (only reached when the component dies mid-change: a call itself times out sooner).
+const LEASE_SECONDS: u32 = 30;
+
+fn id_param(id: &OrderId) -> ParameterValue {
+    id.as_str().to_string().into()
+}
+
+fn items_param(items: &Items) -> ParameterValue {
+    serde_json::to_string(items)
+        .expect("items serialize")
+        .into()
+}
+
+fn one_order(rows: spin_sdk::pg4::RowSet) -> ApiResult<Option<Order>> {
+    rows.rows
+        .first()
+        .map(|row| Order::from_row(row))
+        .transpose()
+}
+
+/// Whether an order with this id was ever created (deleted ones included: ids are not
+/// reused, so a timeline always belongs to one order).
+pub fn id_taken(conn: &Connection, id: &OrderId) -> ApiResult<bool> {
+    let rows = conn.query("SELECT 1 FROM orders WHERE id = $1", &[id_param(id)])?;
+    Ok(!rows.rows.is_empty())
+}
+
+/// The order if the caller may see it (404 for another user's order, as the contract says).
+pub fn find_visible(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Order> {
+    let mut conditions = Conditions::visible_to(caller);
+    let p = conditions.bind(id.as_str().to_string());
+    let rows = conn.query(
+        &format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = {p} AND {}",
+            conditions.sql()
+        ),
+        &conditions.params,
+    )?;
+    one_order(rows)?.ok_or_else(not_found)
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::not_found("order not found")
+}
+
+/// The owner of an order and whether it was deleted; `None` if it never existed.
+pub fn owner(conn: &Connection, id: &OrderId) -> ApiResult<Option<(i64, bool)>> {
+    let rows = conn.query(
+        "SELECT user_id, deleted_at IS NOT NULL FROM orders WHERE id = $1",
+        &[id_param(id)],
+    )?;
+    rows.rows
+        .first()
+        .map(|row| {
+            let deleted = matches!(row[1], spin_sdk::pg4::DbValue::Boolean(true));
+            Ok((super::int(&row[0])?, deleted))
+        })
+        .transpose()
+}
+
+/// What a new order row holds.
+pub struct NewRow<'a> {
+    pub id: &'a OrderId,
+    pub user_id: i64,
+    pub status: Status,
+    pub total: Money,
+    pub items: &'a Items,
+}
+
+/// Inserts the order and its `created` event in one statement. A taken id → 409.
+pub fn insert(conn: &Connection, row: &NewRow, event: NewEvent) -> ApiResult<Order> {
+    let statement = format!(
+        "WITH o AS (\
+           INSERT INTO orders (id, user_id, status, total, items) \
+           VALUES ($1, $2, $3, $4::text::numeric, $5::text::jsonb) RETURNING *), \
+         {} \
+         SELECT {ORDER_COLUMNS} FROM o",
+        events::insert_cte("o", "$6")
+    );
+    let result = conn.query(
+        &statement,
+        &[
+            id_param(row.id),
+            row.user_id.into(),
+            row.status.as_str().to_string().into(),
+            row.total.to_string().into(),
+            items_param(row.items),
+            events::param(&[event]).into(),
+        ],
+    );
+    match result {
+        Ok(rows) => one_order(rows)?.ok_or_else(|| ApiError::internal("insert returned no row")),
+        Err(e) if db::sqlstate(&e) == Some(db::UNIQUE_VIOLATION) => Err(duplicate_id(row.id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn duplicate_id(id: &OrderId) -> ApiError {
+    ApiError::conflict(format!("an order with id {id} already exists"))
+}
+
+/// An order held for one change; see [`lease`].
+pub struct Lease {
+    pub token: String,
+    pub order: Order,
+}
+
+/// Takes the order for a change by `caller` (owner or admin), so no other change runs
+/// between the inventory call and the database write. 404 when the caller cannot see the
+/// order, 409 while another change holds it.
+pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Lease> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let rows = conn.query(
+        &format!(
+            "UPDATE orders o SET lease_token = $2, lease_until = now() + interval '{LEASE_SECONDS} seconds' \
+              WHERE o.id = $1 AND o.deleted_at IS NULL AND ($3 OR o.user_id = $4) \
+                AND (o.lease_until IS NULL OR o.lease_until < now()) \
+             RETURNING {ORDER_COLUMNS}"
+        ),
+        &[
+            id_param(id),
+            token.clone().into(),
+            caller.is_admin().into(),
+            caller.id.into(),
+        ],
+    )?;
+    match one_order(rows)? {
+        Some(order) => Ok(Lease { token, order }),
+        None => {
+            find_visible(conn, id, caller)?;
+            Err(ApiError::conflict(
+                "the order is being changed by another request; try again",
+            ))
+        }
+    }
+}
+
+/// Gives the order back unchanged (the change failed or was a no-op).
+pub fn unlease(conn: &Connection, lease: &Lease) {
+    let result = conn.execute(
+        "UPDATE orders SET lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2",
+        &[id_param(&lease.order.id), lease.token.clone().into()],
+    );
+    if let Err(e) = result {
+        // Not fatal: the lease runs out by itself.
+        eprintln!("releasing the lease on order {}: {e:?}", lease.order.id);
+    }
+}
+
+/// Writes the new status, items and total with their events, and ends the lease.
+pub fn commit_change(
+    conn: &Connection,
+    lease: &Lease,
+    status: Status,
+    items: &Items,
+    total: Money,
+    changes: &[NewEvent],
+) -> ApiResult<Order> {
+    let statement = format!(
+        "WITH o AS (\
+           UPDATE orders SET status = $3, items = $4::text::jsonb, total = $5::text::numeric, \
+                  updated_at = now(), lease_token = NULL, lease_until = NULL \
+            WHERE id = $1 AND lease_token = $2 RETURNING *), \
+         {} \
+         SELECT {ORDER_COLUMNS} FROM o",
+        events::insert_cte("o", "$6")
+    );
+    let rows = conn.query(
+        &statement,
+        &[
+            id_param(&lease.order.id),
+            lease.token.clone().into(),
+            status.as_str().to_string().into(),
+            items_param(items),
+            total.to_string().into(),
+            events::param(changes).into(),
+        ],
+    )?;
+    one_order(rows)?.ok_or_else(lease_lost)
+}
+
+/// Marks the order deleted with its `deleted` event, and ends the lease.
+pub fn commit_delete(conn: &Connection, lease: &Lease, event: NewEvent) -> ApiResult<()> {
+    let statement = format!(
+        "WITH o AS (\
+           UPDATE orders SET deleted_at = now(), updated_at = now(), lease_token = NULL, lease_until = NULL \
+            WHERE id = $1 AND lease_token = $2 RETURNING id), \
+         {} \
+         SELECT id FROM o",
+        events::insert_cte("o", "$3")
+    );
+    let rows = conn.query(
+        &statement,
+        &[
+            id_param(&lease.order.id),
+            lease.token.clone().into(),
+            events::param(&[event]).into(),
+        ],
+    )?;
+    if rows.rows.is_empty() {
+        return Err(lease_lost());
+    }
+    Ok(())
+}
+
+/// The lease ran out and another change took the order: this change must not be written.
+fn lease_lost() -> ApiError {
+    ApiError::conflict("the order was changed by another request; try again")
+}
+
+/// `ORDER BY` for the `sort` parameter: a column name, `-` in front for descending.
+pub fn order_by(sort: Option<&str>) -> ApiResult<&'static str> {
+    Ok(match sort.unwrap_or("-created_at") {
+        "-created_at" => "o.created_at DESC, o.id DESC",
+        "created_at" => "o.created_at, o.id",
+        "-updated_at" => "o.updated_at DESC, o.id DESC",
+        "updated_at" => "o.updated_at, o.id",
+        "-total" => "o.total DESC, o.id DESC",
+        "total" => "o.total, o.id",
+        _ => {
+            return Err(ApiError::invalid_field(service_kit::FieldError::query(
+                "sort",
+                "must be one of created_at, updated_at, total, each optionally with a leading -",
+                "enum",
+            )));
+        }
+    })
+}
+
+/// One page of the orders matching `conditions`, and how many match in all.
+pub fn list(
+    conn: &Connection,
+    mut conditions: Conditions,
+    order_by: &str,
+    page: Page,
+) -> ApiResult<(Vec<Order>, i64)> {
+    let count = conn.query(
+        &format!("SELECT count(*) FROM orders o WHERE {}", conditions.sql()),
+        &conditions.params,
+    )?;
+    let total = count
+        .rows
+        .first()
+        .map_or(Ok(0), |row| super::int(&row[0]))?;
+    let limit = conditions.bind(page.limit);
+    let offset = conditions.bind(page.skip);
+    let orders = select(
+        conn,
+        &conditions,
+        order_by,
+        &format!("LIMIT {limit} OFFSET {offset}"),
+    )?;
+    Ok((orders, total))
+}
+
+/// Every order matching `conditions` (for export).
+pub fn all(conn: &Connection, conditions: &Conditions, order_by: &str) -> ApiResult<Vec<Order>> {
+    select(conn, conditions, order_by, "")
+}
+
+fn select(
+    conn: &Connection,
+    conditions: &Conditions,
+    order_by: &str,
+    tail: &str,
+) -> ApiResult<Vec<Order>> {
+    let rows = conn.query(
+        &format!(
+            "SELECT {ORDER_COLUMNS} FROM orders o WHERE {} ORDER BY {order_by} {tail}",
+            conditions.sql()
+        ),
+        &conditions.params,
+    )?;
+    rows.rows.iter().map(|row| Order::from_row(row)).collect()
+}
