@@ -865,3 +865,82 @@ async fn health_unknown_paths_and_methods() {
         .await;
     assert_eq!(wrong_method.status(), 405);
 }
+
+/// Latency percentiles of `samples` (milliseconds), as `p50 / p99`.
+fn percentiles(mut samples: Vec<f64>) -> String {
+    samples.sort_by(f64::total_cmp);
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms ({} requests)",
+        at(0.5),
+        at(0.99),
+        samples.len()
+    )
+}
+
+/// Runs `requests` requests, `concurrency` at a time; returns each one's latency in ms.
+async fn timed<F, Fut>(requests: usize, concurrency: usize, send: F) -> Vec<f64>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = StatusCode>,
+{
+    use futures::stream::{self, StreamExt};
+    stream::iter(0..requests)
+        .map(|i| {
+            let request = send(i);
+            async move {
+                let started = std::time::Instant::now();
+                let status = request.await;
+                assert!(status.is_success(), "{status}");
+                started.elapsed().as_secs_f64() * 1000.0
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+/// The benchmark: `cargo nextest run --release -p e2e --test inventory
+/// --run-ignored only --no-capture bench`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run on demand"]
+async fn bench_list_and_reservations() {
+    const CONCURRENCY: usize = 16;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut csv = String::from("sku,qty,name,price\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("SKU-{i:04},1000000,Item {i},9.99\n"));
+    }
+    assert_eq!(import(&app, &admin, &csv).await.status(), 200);
+    let get = |path: String| {
+        let (app, admin) = (&app, &admin);
+        async move { app.get(&path, Some(admin)).await.status() }
+    };
+
+    // Every request a different page: each one misses the cache.
+    let uncached = timed(500, CONCURRENCY, |i| {
+        get(format!("/inventory/?skip={i}&limit=100"))
+    })
+    .await;
+    println!("GET /inventory/ uncached: {}", percentiles(uncached));
+    let cached = timed(2000, CONCURRENCY, |_| get("/inventory/?limit=100".into())).await;
+    println!("GET /inventory/ cached:   {}", percentiles(cached));
+
+    // Five SKUs out of twenty hot ones, so concurrent reservations contend for rows.
+    let reservations = timed(1000, CONCURRENCY, |i| {
+        let items: Vec<(String, i64)> = (0..5)
+            .map(|k| (format!("SKU-{:04}", (i + k * 3) % 20), 1))
+            .collect();
+        let app = &app;
+        async move {
+            let items: Vec<(&str, i64)> = items.iter().map(|(s, q)| (s.as_str(), *q)).collect();
+            reserve(app, &format!("bench-{i}"), &items).await.status()
+        }
+    })
+    .await;
+    println!(
+        "POST /inventory/reservations (5 SKUs, {CONCURRENCY} concurrent): {}",
+        percentiles(reservations)
+    );
+}
