@@ -36,15 +36,24 @@ pub fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let loc: Vec<Value> = path_segments(e.path());
+        let mut loc: Vec<Value> = path_segments(e.path());
         let msg = e.inner().to_string();
-        let kind = if msg.starts_with("missing field") {
-            "missing"
-        } else {
-            "value_error"
+        // serde reports a missing field at the object that lacks it; FastAPI (and clients
+        // that highlight the field) expect the field itself in `loc`.
+        let kind = match missing_field(&msg) {
+            Some(field) => {
+                loc.push(json!(field));
+                "missing"
+            }
+            None => "value_error",
         };
         ApiError::invalid_field(FieldError::body(&loc, msg, kind))
     })
+}
+
+/// The field name of serde's "missing field `name`" message.
+fn missing_field(msg: &str) -> Option<&str> {
+    msg.strip_prefix("missing field `")?.split('`').next()
 }
 
 fn path_segments(path: &serde_path_to_error::Path) -> Vec<Value> {
@@ -94,4 +103,33 @@ pub fn list<T: Serialize>(items: &[T], total: i64) -> Response {
 
 pub fn no_content() -> Response {
     Response::builder().status(204).body(Vec::new()).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        sku: String,
+        quantity: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        items: Vec<Item>,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_shape_errors_422_with_the_field() {
+        assert_eq!(parse_bytes::<Order>(b"{\"items\": [").unwrap_err().status, 400);
+        let err = parse_bytes::<Order>(br#"{"items": [{"sku": "A", "quantity": -1}]}"#).unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "quantity"]));
+        let err = parse_bytes::<Order>(br#"{"items": [{"quantity": 1}]}"#).unwrap_err();
+        assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "sku"]));
+        assert_eq!(err.detail[0]["type"], "missing");
+    }
 }
