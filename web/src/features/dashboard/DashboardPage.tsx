@@ -107,7 +107,13 @@ export default function DashboardPage() {
           )}
         </Card>
         <Card title="Orders by status">
-          {analytics.data ? <StatusBreakdown breakdown={analytics.data.status_breakdown} /> : <Loading />}
+          {analytics.isError ? (
+            <ErrorState error={analytics.error} />
+          ) : analytics.data ? (
+            <StatusBreakdown breakdown={analytics.data.status_breakdown} />
+          ) : (
+            <Loading />
+          )}
         </Card>
         <Card title="Low-stock alerts">
           {stock.isPending ? (
@@ -130,7 +136,9 @@ export default function DashboardPage() {
           )}
         </Card>
         <Card title="Recent orders" className="lg:col-span-2">
-          {!analytics.data ? (
+          {analytics.isError ? (
+            <ErrorState error={analytics.error} />
+          ) : !analytics.data ? (
             <Loading />
           ) : analytics.data.recent_orders.length === 0 ? (
             <EmptyState title="No orders yet.">
