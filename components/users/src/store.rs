@@ -250,7 +250,9 @@ impl Store {
                ON u.created_at >= d.day::timestamp AT TIME ZONE 'UTC' \
               AND u.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC' \
              GROUP BY d.day ORDER BY d.day",
-            &[days.into()],
+            // An `int4` parameter: `date - n` needs an integer, and PostgreSQL clients
+            // refuse to bind a 64-bit value to an `int4` placeholder.
+            &[i32::try_from(days).map_err(ApiError::internal)?.into()],
         )?;
         rows.rows
             .iter()
