@@ -1,0 +1,1250 @@
+//! End-to-end tests of the orders service (issue 5): the real app on the local host with
+//! real PostgreSQL and Redis, the order saga across the users and inventory services, and
+//! the stock checked in the inventory's database after every step.
+
+use e2e::{AppOptions, StatusCode, TestApp};
+use futures::future::join_all;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+async fn body(response: e2e::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+fn total_count(response: &e2e::Response) -> i64 {
+    response.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn create_item(app: &TestApp, admin: &str, sku: &str, qty: i64) {
+    let response = app
+        .post(
+            "/inventory/",
+            Some(admin),
+            &json!({ "sku": sku, "qty": qty, "price": 2.5 }),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "create item {sku}");
+}
+
+/// The stock of `sku` in the inventory's own database.
+async fn stock(app: &TestApp, sku: &str) -> i64 {
+    app.db("inventory")
+        .await
+        .query_one("SELECT qty FROM items WHERE sku = $1", &[&sku])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// How many order rows exist (deleted ones included).
+async fn order_rows(app: &TestApp) -> i64 {
+    app.db("orders")
+        .await
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn line(sku: &str, quantity: i64, price: &str) -> Value {
+    json!({ "sku": sku, "quantity": quantity, "price": price })
+}
+
+fn order(lines: &[Value]) -> Value {
+    json!({ "items": lines })
+}
+
+async fn create_order(app: &TestApp, token: &str, body_: &Value) -> Value {
+    let response = app.post("/orders/", Some(token), body_).await;
+    assert_eq!(response.status(), 201, "create order {body_}");
+    body(response).await
+}
+
+async fn set_status(app: &TestApp, token: &str, id: &str, status: &str) -> e2e::Response {
+    app.put(
+        &format!("/orders/{id}"),
+        Some(token),
+        &json!({ "status": status }),
+    )
+    .await
+}
+
+async fn event_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let response = app
+        .get(&format!("/orders/{id}/timeline"), Some(token))
+        .await;
+    assert_eq!(response.status(), 200);
+    body(response)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn assert_status(response: e2e::Response, expected: u16, what: &str) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status.as_u16(), expected, "{what}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+// ---------------------------------------------------------------------------------------
+// The main flow
+
+#[tokio::test]
+async fn order_lifecycle_moves_stock_at_every_step() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "LIFE-1", 10).await;
+    create_item(&app, &admin, "LIFE-2", 5).await;
+
+    // create → stock goes down
+    let created = create_order(
+        &app,
+        &user.token,
+        &json!({ "items": [line("LIFE-1", 3, "2.50"), line("LIFE-2", 1, "10")], "total": 17.5 }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["user_id"], user.id);
+    assert_eq!(created["status"], "pending");
+    assert_eq!(created["total"], "17.50");
+    assert_eq!(
+        created["items"],
+        json!([line("LIFE-1", 3, "2.50"), line("LIFE-2", 1, "10.00")])
+    );
+    assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stock(&app, "LIFE-1").await, 7);
+    assert_eq!(stock(&app, "LIFE-2").await, 4);
+
+    // owner and admin see it; another user does not (404, not 403)
+    let path = format!("/orders/{id}");
+    assert_eq!(body(app.get(&path, Some(&user.token)).await).await, created);
+    assert_eq!(app.get(&path, Some(&admin)).await.status(), 200);
+    let stranger = app.register_user().await;
+    assert_eq!(app.get(&path, Some(&stranger.token)).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("{path}/timeline"), Some(&stranger.token))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        set_status(&app, &stranger.token, &id, "cancelled")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(&path, None).await.status(), 401);
+
+    // cancel → stock back up
+    let cancelled = assert_status(
+        set_status(&app, &user.token, &id, "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(stock(&app, "LIFE-1").await, 10);
+    assert_eq!(stock(&app, "LIFE-2").await, 5);
+
+    // setting the same status again is a no-op
+    assert_status(
+        set_status(&app, &user.token, &id, "cancelled").await,
+        200,
+        "no-op",
+    )
+    .await;
+    assert_eq!(stock(&app, "LIFE-1").await, 10);
+
+    // reactivate → down again
+    assert_status(
+        set_status(&app, &user.token, &id, "pending").await,
+        200,
+        "reactivate",
+    )
+    .await;
+    assert_eq!(stock(&app, "LIFE-1").await, 7);
+    assert_eq!(stock(&app, "LIFE-2").await, 4);
+
+    // forward through the machine; stock stays taken
+    for status in ["processing", "shipped", "delivered"] {
+        let changed = assert_status(set_status(&app, &admin, &id, status).await, 200, status).await;
+        assert_eq!(changed["status"], status);
+    }
+    assert_eq!(stock(&app, "LIFE-1").await, 7);
+
+    // delivered is final
+    for status in ["pending", "cancelled", "shipped"] {
+        assert_status(
+            set_status(&app, &admin, &id, status).await,
+            409,
+            "after delivered",
+        )
+        .await;
+    }
+    assert_status(
+        set_status(&app, &admin, &id, "lost").await,
+        422,
+        "unknown status",
+    )
+    .await;
+
+    assert_eq!(
+        event_types(&app, &user.token, &id).await,
+        [
+            "created",
+            "status_changed",
+            "status_changed",
+            "status_changed",
+            "status_changed",
+            "status_changed"
+        ]
+    );
+    let timeline = body(app.get(&format!("{path}/timeline"), Some(&admin)).await).await;
+    assert_eq!(timeline[1]["old_value"], "pending");
+    assert_eq!(timeline[1]["new_value"], "cancelled");
+    assert_eq!(timeline[1]["user_id"], user.id);
+    assert_eq!(timeline[1]["order_id"], id.as_str());
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_409_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "ST-1", 10).await;
+    let id = create_order(&app, &user.token, &order(&[line("ST-1", 1, "1")])).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // pending cannot jump to shipped or delivered
+    for status in ["shipped", "delivered"] {
+        assert_status(
+            set_status(&app, &user.token, &id, status).await,
+            409,
+            status,
+        )
+        .await;
+    }
+    assert_status(
+        set_status(&app, &user.token, &id, "processing").await,
+        200,
+        "processing",
+    )
+    .await;
+    assert_status(
+        set_status(&app, &user.token, &id, "pending").await,
+        409,
+        "back to pending",
+    )
+    .await;
+    // cancel from shipped gives the stock back
+    assert_status(
+        set_status(&app, &user.token, &id, "shipped").await,
+        200,
+        "shipped",
+    )
+    .await;
+    assert_eq!(stock(&app, "ST-1").await, 9);
+    assert_status(
+        set_status(&app, &user.token, &id, "cancelled").await,
+        200,
+        "cancel shipped",
+    )
+    .await;
+    assert_eq!(stock(&app, "ST-1").await, 10);
+    assert_status(
+        set_status(&app, &user.token, &id, "processing").await,
+        409,
+        "cancelled→processing",
+    )
+    .await;
+    // empty change
+    assert_status(
+        app.put(&format!("/orders/{id}"), Some(&user.token), &json!({}))
+            .await,
+        422,
+        "empty",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn reactivation_fails_with_409_when_the_stock_is_gone() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "GONE-1", 2).await;
+    let first = create_order(&app, &user.token, &order(&[line("GONE-1", 2, "1")])).await;
+    let id = first["id"].as_str().unwrap();
+    assert_status(
+        set_status(&app, &user.token, id, "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+    create_order(&app, &user.token, &order(&[line("GONE-1", 2, "1")])).await;
+    assert_eq!(stock(&app, "GONE-1").await, 0);
+    let refused = assert_status(
+        set_status(&app, &user.token, id, "pending").await,
+        409,
+        "reactivate",
+    )
+    .await;
+    assert_eq!(refused["detail"]["shortages"][0]["sku"], "GONE-1");
+    let still = body(app.get(&format!("/orders/{id}"), Some(&user.token)).await).await;
+    assert_eq!(still["status"], "cancelled");
+    assert_eq!(stock(&app, "GONE-1").await, 0);
+}
+
+#[tokio::test]
+async fn items_change_only_while_pending_and_move_the_difference() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "CH-1", 10).await;
+    create_item(&app, &admin, "CH-2", 10).await;
+    let id = create_order(&app, &user.token, &order(&[line("CH-1", 2, "1.00")])).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/orders/{id}");
+    assert_eq!(stock(&app, "CH-1").await, 8);
+
+    let changed = assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 5, "1"), line("CH-2", 1, "3.10")] }),
+        )
+        .await,
+        200,
+        "change items",
+    )
+    .await;
+    assert_eq!(changed["total"], "8.10");
+    assert_eq!(stock(&app, "CH-1").await, 5);
+    assert_eq!(stock(&app, "CH-2").await, 9);
+
+    // too much: 409, nothing changes
+    assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 50, "1")] }),
+        )
+        .await,
+        409,
+        "too much",
+    )
+    .await;
+    // a wrong total: 422
+    assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 1, "1")], "total": 5 }),
+        )
+        .await,
+        422,
+        "wrong total",
+    )
+    .await;
+    // invalid items: 422
+    assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 0, "1")] }),
+        )
+        .await,
+        422,
+        "quantity 0",
+    )
+    .await;
+    assert_eq!(stock(&app, "CH-1").await, 5);
+    assert_eq!(
+        body(app.get(&path, Some(&user.token)).await).await["total"],
+        "8.10"
+    );
+
+    // dropping a line gives its stock back
+    assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 1, "1")] }),
+        )
+        .await,
+        200,
+        "shrink",
+    )
+    .await;
+    assert_eq!(stock(&app, "CH-1").await, 9);
+    assert_eq!(stock(&app, "CH-2").await, 10);
+
+    assert_status(
+        set_status(&app, &user.token, &id, "processing").await,
+        200,
+        "processing",
+    )
+    .await;
+    assert_status(
+        app.put(
+            &path,
+            Some(&user.token),
+            &json!({ "items": [line("CH-1", 2, "1")] }),
+        )
+        .await,
+        409,
+        "items after pending",
+    )
+    .await;
+    assert_eq!(stock(&app, "CH-1").await, 9);
+    assert_eq!(
+        event_types(&app, &user.token, &id).await,
+        ["created", "updated", "updated", "status_changed"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad input
+
+#[tokio::test]
+async fn invalid_orders_are_refused_and_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "VAL-1", 100).await;
+    let ok = line("VAL-1", 1, "1");
+    let hundred_and_one: Vec<Value> = (0..101).map(|i| line(&format!("S-{i}"), 1, "1")).collect();
+
+    let cases: Vec<(&str, Value, u16)> = vec![
+        ("no items", order(&[]), 422),
+        ("101 items", order(&hundred_and_one), 422),
+        ("duplicate SKUs", order(&[ok.clone(), ok.clone()]), 422),
+        ("quantity 0", order(&[line("VAL-1", 0, "1")]), 422),
+        ("quantity 10001", order(&[line("VAL-1", 10_001, "1")]), 422),
+        ("negative price", order(&[line("VAL-1", 1, "-1")]), 422),
+        (
+            "price too high",
+            order(&[line("VAL-1", 1, "1000000.01")]),
+            422,
+        ),
+        (
+            "three decimals",
+            order(&[json!({ "sku": "VAL-1", "quantity": 1, "price": 1.005 })]),
+            422,
+        ),
+        (
+            "wrong total",
+            json!({ "items": [line("VAL-1", 2, "1.50")], "total": 3.02 }),
+            422,
+        ),
+        (
+            "bad id",
+            json!({ "id": "no spaces", "items": [ok.clone()] }),
+            422,
+        ),
+        (
+            "long id",
+            json!({ "id": "x".repeat(65), "items": [ok.clone()] }),
+            422,
+        ),
+        ("bad SKU", order(&[line("bad sku", 1, "1")]), 422),
+        ("items missing", json!({}), 422),
+        (
+            "another user",
+            json!({ "user_id": user.id + 1000, "items": [ok.clone()] }),
+            403,
+        ),
+        (
+            "user may not create shipped",
+            json!({ "status": "shipped", "items": [ok.clone()] }),
+            403,
+        ),
+        ("unknown SKU", order(&[line("NOPE-1", 1, "1")]), 409),
+        ("too little stock", order(&[line("VAL-1", 101, "1")]), 409),
+    ];
+    for (what, request, expected) in cases {
+        assert_status(
+            app.post("/orders/", Some(&user.token), &request).await,
+            expected,
+            what,
+        )
+        .await;
+    }
+    // the field of a validation error is named
+    let detail = assert_status(
+        app.post(
+            "/orders/",
+            Some(&user.token),
+            &order(&[line("VAL-1", 0, "1")]),
+        )
+        .await,
+        422,
+        "loc",
+    )
+    .await;
+    assert_eq!(
+        detail["detail"][0]["loc"],
+        json!(["body", "items", 0, "quantity"])
+    );
+    // a total within a cent is accepted
+    assert_status(
+        app.post(
+            "/orders/",
+            Some(&user.token),
+            &json!({ "items": [line("VAL-1", 3, "0.10")], "total": 0.31 }),
+        )
+        .await,
+        201,
+        "total within a cent",
+    )
+    .await;
+    assert_eq!(order_rows(&app).await, 1);
+    assert_eq!(stock(&app, "VAL-1").await, 97);
+
+    // malformed JSON, no token
+    let malformed = app
+        .client
+        .post(app.url("/orders/"))
+        .bearer_auth(&user.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let anonymous = app.post("/orders/", None, &order(&[ok.clone()])).await;
+    assert_eq!(anonymous.status(), 401);
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn users_are_checked_with_the_users_service() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "USR-1", 10).await;
+    let lines = [line("USR-1", 1, "1")];
+
+    // an admin may order for another user…
+    let for_user = create_order(&app, &admin, &json!({ "user_id": user.id, "items": lines })).await;
+    assert_eq!(for_user["user_id"], user.id);
+    // …but not for one that does not exist or is inactive
+    assert_status(
+        app.post(
+            "/orders/",
+            Some(&admin),
+            &json!({ "user_id": 987_654, "items": lines }),
+        )
+        .await,
+        422,
+        "unknown user",
+    )
+    .await;
+    assert_status(
+        app.put(
+            &format!("/users/{}", user.id),
+            Some(&admin),
+            &json!({ "is_active": false }),
+        )
+        .await,
+        200,
+        "deactivate",
+    )
+    .await;
+    let refused = assert_status(
+        app.post(
+            "/orders/",
+            Some(&admin),
+            &json!({ "user_id": user.id, "items": lines }),
+        )
+        .await,
+        422,
+        "inactive user",
+    )
+    .await;
+    assert!(refused.to_string().contains("inactive"), "{refused}");
+    assert_eq!(order_rows(&app).await, 1);
+    assert_eq!(stock(&app, "USR-1").await, 9);
+}
+
+#[tokio::test]
+async fn a_duplicate_order_id_is_409_and_takes_no_stock() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "DUP-1", 10).await;
+    let request = json!({ "id": "order-42_x", "items": [line("DUP-1", 2, "1")] });
+    assert_eq!(
+        create_order(&app, &user.token, &request).await["id"],
+        "order-42_x"
+    );
+    assert_status(
+        app.post("/orders/", Some(&user.token), &request).await,
+        409,
+        "duplicate",
+    )
+    .await;
+    assert_status(
+        app.post("/orders/", Some(&admin), &request).await,
+        409,
+        "duplicate by admin",
+    )
+    .await;
+    assert_eq!(stock(&app, "DUP-1").await, 8);
+    assert_eq!(order_rows(&app).await, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Failures of the saga
+
+#[tokio::test]
+async fn inventory_unreachable_is_503_and_leaves_no_order() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("inventory_url".into(), "http://127.0.0.1:1".into())],
+        ..Default::default()
+    })
+    .await;
+    let user = app.register_user().await;
+    let response = app
+        .post(
+            "/orders/",
+            Some(&user.token),
+            &order(&[line("ANY-1", 1, "1")]),
+        )
+        .await;
+    assert_status(response, 503, "inventory down").await;
+    assert_eq!(order_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn users_unreachable_is_503_and_takes_no_stock() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("users_url".into(), "http://127.0.0.1:1".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    create_item(&app, &admin, "UD-1", 5).await;
+    let response = app
+        .post("/orders/", Some(&admin), &order(&[line("UD-1", 1, "1")]))
+        .await;
+    assert_status(response, 503, "users down").await;
+    assert_eq!(order_rows(&app).await, 0);
+    assert_eq!(stock(&app, "UD-1").await, 5);
+}
+
+/// Needs `fault_injection` declared in spin.toml for the orders component (default off).
+#[tokio::test]
+async fn a_failure_after_the_reservation_releases_the_stock() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("fault_injection".into(), "after_reservation".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "FAULT-1", 5).await;
+    let response = app
+        .post(
+            "/orders/",
+            Some(&user.token),
+            &order(&[line("FAULT-1", 3, "1")]),
+        )
+        .await;
+    assert_status(response, 500, "injected failure").await;
+    assert_eq!(stock(&app, "FAULT-1").await, 5);
+    assert_eq!(order_rows(&app).await, 0);
+    // the reservation itself is gone too, so the id could be used again
+    let held: i64 = app
+        .db("inventory")
+        .await
+        .query_one("SELECT count(*) FROM reservations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 0);
+}
+
+#[tokio::test]
+async fn forty_clients_race_for_the_last_ten_units() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "LAST-10", 10).await;
+    let request = order(&[line("LAST-10", 1, "5")]);
+    let requests = (0..40).map(|_| app.post("/orders/", Some(&user.token), &request));
+    let statuses: Vec<StatusCode> = join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let created = statuses.iter().filter(|s| s.as_u16() == 201).count();
+    let refused = statuses.iter().filter(|s| s.as_u16() == 409).count();
+    assert_eq!((created, refused), (10, 30), "{statuses:?}");
+    assert_eq!(stock(&app, "LAST-10").await, 0);
+    assert_eq!(order_rows(&app).await, 10);
+}
+
+// ---------------------------------------------------------------------------------------
+// Idempotency, delete, timeline
+
+async fn post_with_key(app: &TestApp, token: &str, key: &str, request: &Value) -> e2e::Response {
+    app.client
+        .post(app.url("/orders/"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(request)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn idempotency_key_returns_the_first_result() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "IDEM-1", 10).await;
+    let request = order(&[line("IDEM-1", 2, "1")]);
+
+    let first = post_with_key(&app, &user.token, "key-1", &request).await;
+    assert_eq!(first.status(), 201);
+    let first = body(first).await;
+    let again = post_with_key(&app, &user.token, "key-1", &request).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(body(again).await, first);
+    assert_eq!(order_rows(&app).await, 1);
+    assert_eq!(stock(&app, "IDEM-1").await, 8);
+
+    // the same key with another body
+    let other = post_with_key(
+        &app,
+        &user.token,
+        "key-1",
+        &order(&[line("IDEM-1", 3, "1")]),
+    )
+    .await;
+    assert_status(other, 422, "other body").await;
+    // keys belong to their caller
+    let admin_order = post_with_key(&app, &admin, "key-1", &request).await;
+    assert_status(admin_order, 201, "another caller's key").await;
+    assert_eq!(stock(&app, "IDEM-1").await, 6);
+    // a request that failed does not burn its key
+    let too_much = order(&[line("IDEM-1", 50, "1")]);
+    assert_status(
+        post_with_key(&app, &user.token, "key-2", &too_much).await,
+        409,
+        "short",
+    )
+    .await;
+    assert_status(
+        post_with_key(&app, &user.token, "key-2", &too_much).await,
+        409,
+        "short again",
+    )
+    .await;
+    assert_status(
+        post_with_key(&app, &user.token, "", &request).await,
+        422,
+        "empty key",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn delete_releases_stock_and_keeps_the_timeline() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "DEL-1", 10).await;
+    let lines = order(&[line("DEL-1", 4, "1")]);
+
+    // the owner deletes a pending order: stock back, order gone, timeline for admin only
+    let id = create_order(&app, &user.token, &lines).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(stock(&app, "DEL-1").await, 6);
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&user.token))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(stock(&app, "DEL-1").await, 10);
+    assert_eq!(
+        app.get(&format!("/orders/{id}"), Some(&user.token))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/orders/{id}"), Some(&admin))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&user.token))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/orders/{id}/timeline"), Some(&user.token))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(event_types(&app, &admin, &id).await, ["created", "deleted"]);
+    assert_eq!(
+        total_count(&app.get("/orders/", Some(&user.token)).await),
+        0
+    );
+    // its id is not reused
+    let reuse = json!({ "id": id, "items": [line("DEL-1", 1, "1")] });
+    assert_status(
+        app.post("/orders/", Some(&user.token), &reuse).await,
+        409,
+        "reuse id",
+    )
+    .await;
+
+    // the owner cannot delete once processing; an admin can, and the stock comes back
+    let id = create_order(&app, &user.token, &lines).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_status(
+        set_status(&app, &user.token, &id, "processing").await,
+        200,
+        "processing",
+    )
+    .await;
+    assert_status(
+        app.delete(&format!("/orders/{id}"), Some(&user.token))
+            .await,
+        409,
+        "owner, processing",
+    )
+    .await;
+    assert_eq!(stock(&app, "DEL-1").await, 6);
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&admin))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(stock(&app, "DEL-1").await, 10);
+
+    // a cancelled order holds nothing; a delivered one's stock has left for good
+    let id = create_order(&app, &user.token, &lines).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_status(
+        set_status(&app, &user.token, &id, "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&user.token))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(stock(&app, "DEL-1").await, 10);
+    let id = create_order(&app, &user.token, &lines).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for status in ["processing", "shipped", "delivered"] {
+        assert_status(set_status(&app, &admin, &id, status).await, 200, status).await;
+    }
+    assert_eq!(
+        app.delete(&format!("/orders/{id}"), Some(&admin))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(stock(&app, "DEL-1").await, 6);
+}
+
+// ---------------------------------------------------------------------------------------
+// Lists, analytics, CSV
+
+#[tokio::test]
+async fn lists_filter_first_then_paginate() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let alice = app.register_user().await;
+    let bob = app.register_user().await;
+    create_item(&app, &admin, "LST-A", 100).await;
+    create_item(&app, &admin, "LST-B", 100).await;
+    for i in 0..5 {
+        let request = json!({ "id": format!("alice-{i}"), "items": [line("LST-A", 1, "1")] });
+        create_order(&app, &alice.token, &request).await;
+    }
+    for i in 0..3 {
+        let request = json!({ "id": format!("bob-{i}"), "items": [line("LST-B", 1, "1")] });
+        create_order(&app, &bob.token, &request).await;
+    }
+    assert_status(
+        set_status(&app, &alice.token, "alice-1", "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+    assert_status(
+        set_status(&app, &alice.token, "alice-3", "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // own orders, newest first
+    let own = app.get("/orders", Some(&alice.token)).await;
+    assert_eq!(total_count(&own), 5);
+    assert_eq!(
+        ids(&body(own).await),
+        ["alice-4", "alice-3", "alice-2", "alice-1", "alice-0"]
+    );
+    // the filter applies before the page
+    let page = app
+        .get(
+            "/orders/?status=cancelled&limit=1&skip=1",
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(total_count(&page), 2);
+    assert_eq!(ids(&body(page).await), ["alice-1"]);
+    // admin sees all, and may filter by user
+    assert_eq!(total_count(&app.get("/orders/", Some(&admin)).await), 8);
+    let bobs = app
+        .get(&format!("/orders/?user_id={}", bob.id), Some(&admin))
+        .await;
+    assert_eq!(total_count(&bobs), 3);
+    assert_status(
+        app.get(&format!("/orders/?user_id={}", bob.id), Some(&alice.token))
+            .await,
+        403,
+        "foreign",
+    )
+    .await;
+    // q matches the id or a SKU
+    assert_eq!(
+        total_count(&app.get("/orders/?q=lst-b", Some(&admin)).await),
+        3
+    );
+    assert_eq!(
+        total_count(&app.get("/orders/?q=ALICE-2", Some(&admin)).await),
+        1
+    );
+    // dates
+    assert_eq!(
+        total_count(&app.get("/orders/?from=2000-01-01", Some(&admin)).await),
+        8
+    );
+    assert_eq!(
+        total_count(&app.get("/orders/?to=2000-01-01", Some(&admin)).await),
+        0
+    );
+    assert_eq!(
+        total_count(
+            &app.get(
+                "/orders/?from=2000-01-01T00:00:00Z&to=2999-01-01",
+                Some(&admin)
+            )
+            .await
+        ),
+        8
+    );
+    // sort
+    let by_oldest = body(
+        app.get("/orders/?sort=created_at&limit=1", Some(&alice.token))
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&by_oldest), ["alice-0"]);
+    // bad parameters
+    for bad in [
+        "status=lost",
+        "from=soon",
+        "limit=0",
+        "limit=1001",
+        "skip=-1",
+        "sort=name",
+    ] {
+        assert_status(
+            app.get(&format!("/orders/?{bad}"), Some(&admin)).await,
+            422,
+            bad,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn analytics_time_series_and_forecast() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "AN-1", 100).await;
+    create_order(&app, &user.token, &order(&[line("AN-1", 2, "10.25")])).await;
+    let cancelled = create_order(&app, &user.token, &order(&[line("AN-1", 1, "5")])).await;
+    assert_status(
+        set_status(
+            &app,
+            &user.token,
+            cancelled["id"].as_str().unwrap(),
+            "cancelled",
+        )
+        .await,
+        200,
+        "cancel",
+    )
+    .await;
+    create_order(&app, &admin, &order(&[line("AN-1", 1, "1")])).await;
+
+    let mine = body(app.get("/orders/analytics", Some(&user.token)).await).await;
+    assert_eq!(mine["total_orders"], 2);
+    assert_eq!(mine["total_revenue"], "20.50");
+    assert_eq!(mine["recent_orders_7d"], 2);
+    assert_eq!(mine["status_breakdown"]["pending"], 1);
+    assert_eq!(mine["status_breakdown"]["cancelled"], 1);
+    assert_eq!(mine["status_breakdown"]["delivered"], 0);
+    assert_eq!(mine["recent_orders"].as_array().unwrap().len(), 2);
+    let all = body(app.get("/orders/analytics", Some(&admin)).await).await;
+    assert_eq!(all["total_orders"], 3);
+    assert_eq!(all["total_revenue"], "21.50");
+
+    let series = body(
+        app.get("/orders/analytics/timeseries?days=7", Some(&user.token))
+            .await,
+    )
+    .await;
+    assert_eq!(series["days"], 7);
+    let days = series["series"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[6]["orders"], 2);
+    assert_eq!(days[6]["revenue"], "20.50");
+    assert!(
+        days[..6]
+            .iter()
+            .all(|d| d["orders"] == 0 && d["revenue"] == "0.00")
+    );
+    for (query, expected) in [("days=0", 1), ("days=100000", 180), ("", 30)] {
+        let series = body(
+            app.get(
+                &format!("/orders/analytics/timeseries?{query}"),
+                Some(&admin),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            series["series"].as_array().unwrap().len(),
+            expected,
+            "{query}"
+        );
+    }
+
+    for method in ["linear", "exp"] {
+        let forecast = body(
+            app.get(
+                &format!("/orders/analytics/forecast?days=5&method={method}"),
+                Some(&admin),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(forecast["method"], method);
+        assert_eq!(forecast["history"].as_array().unwrap().len(), 90);
+        let points = forecast["forecast"].as_array().unwrap();
+        assert_eq!(points.len(), 5);
+        for p in points {
+            let value = |k: &str| p[k].as_str().unwrap().parse::<f64>().unwrap();
+            assert!(
+                value("lower") <= value("revenue") && value("revenue") <= value("upper"),
+                "{p}"
+            );
+            assert!(value("lower") >= 0.0);
+        }
+    }
+    let auto = body(
+        app.get("/orders/analytics/forecast?days=500", Some(&admin))
+            .await,
+    )
+    .await;
+    assert_eq!(auto["days"], 90);
+    assert_eq!(auto["forecast"].as_array().unwrap().len(), 90);
+    assert!(["linear", "exp"].contains(&auto["method"].as_str().unwrap()));
+    assert_status(
+        app.get("/orders/analytics/forecast?method=magic", Some(&admin))
+            .await,
+        422,
+        "method",
+    )
+    .await;
+    assert_eq!(app.get("/orders/analytics", None).await.status(), 401);
+}
+
+async fn import(app: &TestApp, token: &str, csv: &str) -> e2e::Response {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(csv.as_bytes().to_vec()).file_name("orders.csv"),
+    );
+    app.client
+        .post(app.url("/orders/import/csv"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn csv_export_and_import() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "CSV-1", 10).await;
+    // an id starting with `-` would run as a formula in a spreadsheet
+    create_order(
+        &app,
+        &user.token,
+        &json!({ "id": "-risky", "items": [line("CSV-1", 2, "1.50")] }),
+    )
+    .await;
+
+    let export = app.get("/orders/export/csv", Some(&user.token)).await;
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = export.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,user_id,total,status,items_json,created_at")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with(&format!("'-risky,{},3.00,pending,", user.id)),
+        "{row}"
+    );
+    assert!(
+        row.contains(r#""[{""sku"":""CSV-1"",""quantity"":2,""price"":""1.50""}]""#),
+        "{row}"
+    );
+
+    // import: one new order, one update of the exported one (its own export round-trips)
+    let items = r#""[{""sku"":""CSV-9"",""quantity"":1,""price"":""4.00""}]""#;
+    let csv = format!(
+        "{}\nimp-1,{},4.00,delivered,{items},2026-01-02T03:04:05Z\n{}\n",
+        "id,user_id,total,status,items_json,created_at",
+        user.id,
+        row.replace(",pending,", ",processing,")
+    );
+    assert_status(import(&app, &user.token, &csv).await, 403, "user import").await;
+    let result = assert_status(import(&app, &admin, &csv).await, 200, "import").await;
+    assert_eq!(
+        result,
+        json!({ "created_count": 1, "updated_count": 1, "total": 2, "inventory_created_count": 0 })
+    );
+    let imported = body(app.get("/orders/imp-1", Some(&user.token)).await).await;
+    assert_eq!(imported["status"], "delivered");
+    assert_eq!(imported["created_at"], "2026-01-02T03:04:05Z");
+    assert_eq!(
+        body(app.get("/orders/-risky", Some(&user.token)).await).await["status"],
+        "processing"
+    );
+    assert_eq!(event_types(&app, &admin, "imp-1").await, ["created"]);
+    assert_eq!(
+        event_types(&app, &admin, "-risky").await,
+        ["created", "updated"]
+    );
+    // imports move no stock
+    assert_eq!(stock(&app, "CSV-1").await, 8);
+
+    // one bad row: 422 naming the rows, nothing written
+    let bad = format!(
+        "id,user_id,items_json,total\nok-1,{uid},{items},4\nbad id,{uid},{items},4\nok-2,0,[],\nok-3,{uid},{items},9\n",
+        uid = user.id
+    );
+    let refused = assert_status(import(&app, &admin, &bad).await, 422, "bad rows").await;
+    let message = refused.to_string();
+    for row in ["row 3", "row 4", "row 5"] {
+        assert!(message.contains(row), "{row} in {message}");
+    }
+    assert!(!message.contains("row 2"), "{message}");
+    assert_eq!(order_rows(&app).await, 2);
+    // a raw text/csv body works too
+    let raw = app
+        .client
+        .post(app.url("/orders/import/csv"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(format!(
+            "id,user_id,items_json\nraw-1,{},{items}\n",
+            user.id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(raw).await["created_count"], 1);
+}
+
+#[tokio::test]
+async fn health_and_unknown_routes() {
+    let app = TestApp::spawn().await;
+    let health = app.get("/orders/healthz", None).await;
+    assert_eq!(health.status(), 200);
+    assert_eq!(body(health).await, json!({ "status": "healthy" }));
+    assert_eq!(app.get("/orders/readyz", None).await.status(), 200);
+    let user = app.register_user().await;
+    let missing = app.get("/orders/a/b/c", Some(&user.token)).await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(body(missing).await["detail"], "Not Found");
+    let not_allowed = app
+        .request(reqwest::Method::PATCH, "/orders/", Some(&user.token), None)
+        .await;
+    assert_eq!(not_allowed.status(), 405);
+    // the request id is echoed
+    let echoed = app
+        .client
+        .get(app.url("/orders/"))
+        .bearer_auth(&user.token)
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-123");
+}
