@@ -527,7 +527,7 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
         .await
         .unwrap();
     assert_eq!(malformed.status(), 400);
-    let anonymous = app.post("/orders/", None, &order(&[ok.clone()])).await;
+    let anonymous = app.post("/orders/", None, &order(std::slice::from_ref(&ok))).await;
     assert_eq!(anonymous.status(), 401);
     assert!(anonymous.headers().contains_key("www-authenticate"));
 }
