@@ -1,11 +1,12 @@
 import { useState, type SyntheticEvent } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '@/api/errors';
 import type { TokenResponse } from '@/api/types';
 import { Button } from '@/components/Button';
 import { TextField } from '@/components/Field';
 import { Alert } from '@/components/States';
 import { lastEndReason, startSession } from '@/lib/session';
+import { useSession } from '@/lib/useSession';
 import { validateCredentials, type CredentialErrors, type Credentials } from './validation';
 
 interface AuthFormProps {
@@ -23,6 +24,7 @@ export function AuthForm({ mode, submit }: AuthFormProps) {
   const [errors, setErrors] = useState<CredentialErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const signedIn = useSession() !== null;
 
   async function onSubmit(event: SyntheticEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -48,6 +50,9 @@ export function AuthForm({ mode, submit }: AuthFormProps) {
       setBusy(false);
     }
   }
+
+  // Someone already signed in has no business here (the form's own sign-in navigates itself).
+  if (signedIn && !busy) return <Navigate to="/app" replace />;
 
   const set = (field: keyof Credentials) => (event: { target: { value: string } }) =>
     setValues((current) => ({ ...current, [field]: event.target.value }));

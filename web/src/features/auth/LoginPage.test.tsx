@@ -1,7 +1,7 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { endSession, getSession } from '@/lib/session';
+import { endSession, getSession, startSession } from '@/lib/session';
 import { renderApp } from '@/test/render';
 import { fakeToken, jsonResponse } from '@/test/tokens';
 import LoginPage from './LoginPage';
@@ -55,5 +55,13 @@ describe('RegisterPage', () => {
     await userEvent.type(screen.getByLabelText('Password'), 'long-enough');
     await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
     expect(await screen.findByLabelText('Email')).toHaveAccessibleDescription('Email already registered');
+  });
+});
+
+describe('LoginPage when signed in', () => {
+  it('goes straight to the dashboard', async () => {
+    startSession(fakeToken());
+    renderApp(<LoginPage />);
+    expect(await screen.findByText('dashboard page')).toBeInTheDocument();
   });
 });
