@@ -13,7 +13,7 @@ use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
-use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx};
+use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -107,10 +107,14 @@ impl App {
                 );
             }
             let component = Component::from_file(&engine, &path)
+                .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}`: compiling {}", path.display()))?;
-            let instance_pre =
-                linker.instantiate_pre(&component).with_context(|| format!("component `{id}`: unsatisfied imports"))?;
+            let instance_pre = linker
+                .instantiate_pre(&component)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("component `{id}`: unsatisfied imports"))?;
             let pre = ProxyPre::new(instance_pre)
+                .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}` does not export wasi:http/incoming-handler"))?;
 
             let component_variables = ComponentVariables::resolve(&variables, &decl.variables)
@@ -197,7 +201,7 @@ impl App {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let mut store = self.new_store(component).map_err(Failure::Setup)?;
+        let mut store = self.new_store(component).map_err(|e| Failure::Setup(wasmtime::Error::from_anyhow(e)))?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let req = store.data_mut().http().new_incoming_request(Scheme::Http, req).map_err(Failure::Setup)?;
         let out = store.data_mut().http().new_response_outparam(sender).map_err(Failure::Setup)?;
@@ -232,7 +236,8 @@ impl App {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().inherit_stderr().envs(&config.environment);
         for (host, guest) in &config.files {
-            wasi.preopened_dir(host, guest, DirPerms::READ, FilePerms::READ)
+            wasi.preopened_dir(host, guest, FsPerms::ReadOnly)
+                .map_err(anyhow::Error::from)
                 .with_context(|| format!("mounting {}", host.display()))?;
         }
         let state = InstanceState {
@@ -256,7 +261,7 @@ impl App {
 
 /// Why a request got no response from its component.
 enum Failure {
-    Setup(anyhow::Error),
+    Setup(wasmtime::Error),
     Trap(wasmtime::Error),
     Timeout(Duration),
     Guest(String),
@@ -369,17 +374,17 @@ fn build_engine() -> Result<Engine> {
         .total_tables(2000)
         .max_memory_size(MAX_INSTANCE_MEMORY);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Engine::new(&config)
+    Ok(Engine::new(&config)?)
 }
 
 fn build_linker(engine: &Engine) -> Result<Linker<InstanceState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    bindings::fermyon::spin::variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    bindings::fermyon::spin::key_value::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    bindings::fermyon::spin::redis::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    bindings::spin::postgres::postgres::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::fermyon::spin2_0_0::variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::fermyon::spin2_0_0::key_value::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::fermyon::spin2_0_0::redis::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    bindings::spin::postgres4_0_0::postgres::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 

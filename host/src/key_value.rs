@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use redis::AsyncCommands;
 use wasmtime::component::Resource;
 
-use crate::bindings::fermyon::spin::key_value::{self as wit, Error};
+use crate::bindings::fermyon::spin2_0_0::key_value::{self as wit, Error};
 use crate::redis_pool::RedisPool;
 use crate::runtime_config::KeyValueStoreConfig;
 use crate::state::InstanceState;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -19,6 +20,7 @@ pub struct Manifest {
     pub component: BTreeMap<String, ComponentDecl>,
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Deserialize)]
 pub struct Application {
     pub name: String,
@@ -32,6 +34,7 @@ pub struct Application {
     pub trigger: Option<toml::Value>,
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VariableDecl {
@@ -45,6 +48,7 @@ pub struct VariableDecl {
     pub description: Option<String>,
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Default, Deserialize)]
 pub struct Triggers {
     #[serde(default)]
@@ -53,6 +57,7 @@ pub struct Triggers {
     pub redis: Vec<toml::Value>,
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpTrigger {
@@ -65,6 +70,7 @@ pub struct HttpTrigger {
 }
 
 /// `route = "/path/..."` or `route = { private = true }`.
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RouteDecl {
@@ -72,6 +78,7 @@ pub enum RouteDecl {
     Private { private: bool },
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Deserialize)]
 pub struct ComponentDecl {
     pub source: SourceDecl,
@@ -101,6 +108,7 @@ pub struct ComponentDecl {
     pub dependencies: Option<toml::Value>,
 }
 
+#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum SourceDecl {

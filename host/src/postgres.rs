@@ -19,7 +19,7 @@ use tokio_postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use tokio_postgres::{NoTls, Row};
 use wasmtime::component::Resource;
 
-use crate::bindings::spin::postgres::postgres::{
+use crate::bindings::spin::postgres4_0_0::postgres::{
     self as wit, Column, DbDataType, DbValue, Error, Interval, ParameterValue, QueryError, RangeBoundKind, RowSet,
 };
 use crate::state::InstanceState;

@@ -4,7 +4,7 @@ use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use wasmtime::component::Resource;
 
-use crate::bindings::fermyon::spin::redis::{self as wit, Error, Payload, RedisParameter, RedisResult};
+use crate::bindings::fermyon::spin2_0_0::redis::{self as wit, Error, Payload, RedisParameter, RedisResult};
 use crate::state::InstanceState;
 
 /// The host side of a guest's `connection` resource.

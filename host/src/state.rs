@@ -8,7 +8,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::app::ComponentConfig;
-use crate::bindings::fermyon::spin::variables;
+use crate::bindings::fermyon::spin2_0_0::variables;
 use crate::key_value::KeyValueStores;
 use crate::outbound_http::OutboundHttp;
 use crate::postgres::PgPools;
