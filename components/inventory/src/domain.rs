@@ -14,7 +14,7 @@ pub const MAX_QTY: i64 = 1_000_000_000;
 const MAX_PRICE: i64 = 1_000_000;
 
 /// A stock keeping unit: 1–64 characters of `A-Z a-z 0-9 - _ .`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Sku(String);
 
@@ -190,8 +190,8 @@ impl From<Price> for Money {
 
 /// The order a reservation is for: 1–64 characters of `A-Z a-z 0-9 - _`, as the orders
 /// service makes them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct OrderId(String);
 
 impl OrderId {
@@ -216,12 +216,6 @@ impl TryFrom<String> for OrderId {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         OrderId::parse(&value)
-    }
-}
-
-impl From<OrderId> for String {
-    fn from(id: OrderId) -> String {
-        id.0
     }
 }
 

@@ -6,7 +6,7 @@ use service_kit::money::Money;
 use crate::domain::{ItemName, Price, Sku, Stock};
 
 /// An item as the API returns it (and as the cache keeps it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Item {
     pub id: i64,
     pub sku: String,

@@ -17,7 +17,7 @@ const FOREIGN_KEY_VIOLATION: &str = "23503";
 const ITEM_COLUMNS: &str = "id, sku, qty, name, price::text, created_at, updated_at";
 
 /// Which items a list shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ListFilter {
     /// Part of the SKU, matched case-insensitively anywhere in it.
     pub q: Option<String>,
