@@ -47,8 +47,13 @@ fn spin_sdk_wit_dir() -> PathBuf {
         .current_dir(&manifest_dir)
         .output()
         .expect("running cargo metadata");
-    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata JSON");
     let package = metadata["packages"]
         .as_array()
         .into_iter()

@@ -93,7 +93,10 @@ impl TestApp {
             variables.push(("jwt_secret".into(), JWT_SECRET.into()));
             variables.push(("service_token".into(), SERVICE_TOKEN.into()));
         }
-        for service in migrate::SERVICES.iter().filter(|_| options.manifest.is_none()) {
+        for service in migrate::SERVICES
+            .iter()
+            .filter(|_| options.manifest.is_none())
+        {
             let name = format!("{id}_{service}");
             migrate::create_database(PG_SERVER, &name).await?;
             let url = migrate::database_url(PG_SERVER, &name);
@@ -114,27 +117,21 @@ impl TestApp {
         };
         std::fs::write(
             &runtime_config,
-            format!("[key_value_store.default]\n{kv}\n"),
+            format!(
+                "[key_value_store.default]\n{kv}\n{}\n",
+                options.extra_runtime_config
+            ),
         )?;
 
         let manifest = options
             .manifest
             .clone()
             .unwrap_or_else(|| repo_root().join("spin.toml"));
-        let mut command = Command::new(host_binary());
+        let mut command = host_command(&manifest, &runtime_config, &variables, &options);
         command
-            .arg("up")
-            .arg("-f")
-            .arg(&manifest)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--runtime-config-file")
-            .arg(&runtime_config)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        for (name, value) in &variables {
-            command.arg("--variable").arg(format!("{name}={value}"));
-        }
         let mut child = command
             .spawn()
             .with_context(|| format!("running {}", host_binary().display()))?;
@@ -174,17 +171,29 @@ impl TestApp {
     /// Runs the host with `options` expecting it to refuse to start; returns what it
     /// printed on stderr.
     pub async fn start_failure(options: AppOptions) -> String {
-        let runtime_config = std::env::temp_dir().join(format!("spin-shop-rc-{}.toml", uuid::Uuid::new_v4().simple()));
+        let runtime_config = std::env::temp_dir().join(format!(
+            "spin-shop-rc-{}.toml",
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::write(&runtime_config, &options.extra_runtime_config).unwrap();
-        let manifest = options.manifest.clone().unwrap_or_else(|| repo_root().join("spin.toml"));
+        let manifest = options
+            .manifest
+            .clone()
+            .unwrap_or_else(|| repo_root().join("spin.toml"));
         let mut command = host_command(&manifest, &runtime_config, &options.variables, &options);
-        command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
+        command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
         let output = tokio::time::timeout(Duration::from_secs(120), command.output())
             .await
             .expect("the host should exit")
             .expect("running the host");
         let _ = std::fs::remove_file(&runtime_config);
-        assert!(!output.status.success(), "the host was expected to fail to start");
+        assert!(
+            !output.status.success(),
+            "the host was expected to fail to start"
+        );
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
@@ -293,7 +302,12 @@ impl TestApp {
     }
 }
 
-fn host_command(manifest: &Path, runtime_config: &Path, variables: &[(String, String)], options: &AppOptions) -> Command {
+fn host_command(
+    manifest: &Path,
+    runtime_config: &Path,
+    variables: &[(String, String)],
+    options: &AppOptions,
+) -> Command {
     let mut command = Command::new(host_binary());
     command
         .arg("up")

@@ -12,7 +12,9 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
+use wasmtime::{
+    Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
+};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -75,12 +77,25 @@ pub struct App {
 
 impl App {
     pub fn load(options: &AppOptions) -> Result<Arc<App>> {
-        let manifest_path = if options.manifest.is_dir() { options.manifest.join("spin.toml") } else { options.manifest.clone() };
+        let manifest_path = if options.manifest.is_dir() {
+            options.manifest.join("spin.toml")
+        } else {
+            options.manifest.clone()
+        };
         let manifest = Manifest::load(&manifest_path)?;
-        let app_dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let app_dir = if app_dir.as_os_str().is_empty() { PathBuf::from(".") } else { app_dir };
+        let app_dir = manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let app_dir = if app_dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            app_dir
+        };
 
-        let variables = AppVariables::resolve(&manifest.variables, &options.variables, |k| std::env::var(k).ok())?;
+        let variables = AppVariables::resolve(&manifest.variables, &options.variables, |k| {
+            std::env::var(k).ok()
+        })?;
         let runtime_config = match &options.runtime_config {
             Some(path) => RuntimeConfig::load(path)?,
             None => RuntimeConfig::default(),
@@ -98,7 +113,9 @@ impl App {
         for (id, decl) in &manifest.component {
             let path = match &decl.source {
                 SourceDecl::Local(path) => app_dir.join(path),
-                SourceDecl::Remote { url, .. } => bail!("component `{id}`: remote sources ({url}) are not supported by this host"),
+                SourceDecl::Remote { url, .. } => {
+                    bail!("component `{id}`: remote sources ({url}) are not supported by this host")
+                }
             };
             if !path.exists() {
                 bail!(
@@ -115,7 +132,9 @@ impl App {
                 .with_context(|| format!("component `{id}`: unsatisfied imports"))?;
             let pre = ProxyPre::new(instance_pre)
                 .map_err(anyhow::Error::from)
-                .with_context(|| format!("component `{id}` does not export wasi:http/incoming-handler"))?;
+                .with_context(|| {
+                    format!("component `{id}` does not export wasi:http/incoming-handler")
+                })?;
 
             let component_variables = ComponentVariables::resolve(&variables, &decl.variables)
                 .with_context(|| format!("component `{id}`"))?;
@@ -125,7 +144,8 @@ impl App {
                 .map(|entry| component_variables.expand(entry))
                 .collect::<Result<Vec<_>>>()
                 .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
-            let allowed_hosts = AllowedHosts::parse(&allowed).with_context(|| format!("component `{id}`"))?;
+            let allowed_hosts =
+                AllowedHosts::parse(&allowed).with_context(|| format!("component `{id}`"))?;
             let files = decl
                 .files
                 .iter()
@@ -138,9 +158,19 @@ impl App {
                 allowed_hosts,
                 key_value_stores: decl.key_value_stores.clone(),
                 files,
-                environment: decl.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                environment: decl
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             };
-            components.insert(id.clone(), LoadedComponent { pre, config: Arc::new(config) });
+            components.insert(
+                id.clone(),
+                LoadedComponent {
+                    pre,
+                    config: Arc::new(config),
+                },
+            );
         }
 
         let routes = manifest
@@ -155,7 +185,13 @@ impl App {
         let router = Router::new(routes)?;
 
         spawn_epoch_ticker(&engine);
-        Ok(Arc::new(App { engine, router, components, services, request_timeout: options.request_timeout }))
+        Ok(Arc::new(App {
+            engine,
+            router,
+            components,
+            services,
+            request_timeout: options.request_timeout,
+        }))
     }
 
     pub fn has_component(&self, id: &str) -> bool {
@@ -196,15 +232,29 @@ impl App {
         }
     }
 
-    async fn run<B>(self: &Arc<Self>, component: &LoadedComponent, req: Request<B>) -> Result<Response<HyperOutgoingBody>, Failure>
+    async fn run<B>(
+        self: &Arc<Self>,
+        component: &LoadedComponent,
+        req: Request<B>,
+    ) -> Result<Response<HyperOutgoingBody>, Failure>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let mut store = self.new_store(component).map_err(|e| Failure::Setup(wasmtime::Error::from_anyhow(e)))?;
+        let mut store = self
+            .new_store(component)
+            .map_err(|e| Failure::Setup(wasmtime::Error::from_anyhow(e)))?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req).map_err(Failure::Setup)?;
-        let out = store.data_mut().http().new_response_outparam(sender).map_err(Failure::Setup)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)
+            .map_err(Failure::Setup)?;
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(Failure::Setup)?;
         let pre = component.pre.clone();
         let timeout = self.request_timeout;
 
@@ -213,20 +263,29 @@ impl App {
         let task = tokio::spawn(async move {
             tokio::time::timeout(timeout, async move {
                 let proxy = pre.instantiate_async(&mut store).await?;
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, req, out)
+                    .await
             })
             .await
         });
 
         match receiver.await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err(Failure::Guest(format!("the component answered with an error: {code:?}"))),
+            Ok(Err(code)) => Err(Failure::Guest(format!(
+                "the component answered with an error: {code:?}"
+            ))),
             // The store (and with it the sender) is gone: the task ended without a response.
             Err(_) => match task.await {
-                Ok(Ok(Ok(()))) => Err(Failure::Guest("the component did not send a response".into())),
+                Ok(Ok(Ok(()))) => Err(Failure::Guest(
+                    "the component did not send a response".into(),
+                )),
                 Ok(Ok(Err(trap))) => Err(Failure::Trap(trap)),
                 Ok(Err(_elapsed)) => Err(Failure::Timeout(timeout)),
-                Err(join) => Err(Failure::Guest(format!("the component's task failed: {join}"))),
+                Err(join) => Err(Failure::Guest(format!(
+                    "the component's task failed: {join}"
+                ))),
             },
         }
     }
@@ -234,7 +293,9 @@ impl App {
     fn new_store(self: &Arc<Self>, component: &LoadedComponent) -> Result<Store<InstanceState>> {
         let config = &component.config;
         let mut wasi = WasiCtx::builder();
-        wasi.inherit_stdout().inherit_stderr().envs(&config.environment);
+        wasi.inherit_stdout()
+            .inherit_stderr()
+            .envs(&config.environment);
         for (host, guest) in &config.files {
             wasi.preopened_dir(host, guest, FsPerms::ReadOnly)
                 .map_err(anyhow::Error::from)
@@ -244,10 +305,15 @@ impl App {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            outbound_http: OutboundHttp { app: self.clone(), component: config.clone() },
+            outbound_http: OutboundHttp {
+                app: self.clone(),
+                component: config.clone(),
+            },
             component: config.clone(),
             services: self.services.clone(),
-            limits: StoreLimitsBuilder::new().memory_size(MAX_INSTANCE_MEMORY).build(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(MAX_INSTANCE_MEMORY)
+                .build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
@@ -276,11 +342,17 @@ impl Failure {
             }
             Failure::Trap(trap) => {
                 eprintln!("component `{component}` trapped: {trap:?}");
-                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error: the component failed")
+                text_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error: the component failed",
+                )
             }
             Failure::Timeout(limit) => {
                 eprintln!("component `{component}` exceeded the time limit of {limit:?}");
-                text_response(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout: the component took too long")
+                text_response(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "Gateway Timeout: the component took too long",
+                )
             }
             Failure::Guest(msg) => {
                 eprintln!("component `{component}`: {msg}");
@@ -291,15 +363,24 @@ impl Failure {
 }
 
 pub fn text_response(status: StatusCode, text: &'static str) -> Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from_static(text.as_bytes())).map_err(|never| match never {}).boxed_unsync();
+    let body = Full::new(Bytes::from_static(text.as_bytes()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
     let mut response = Response::new(body);
     *response.status_mut() = status;
-    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 
 /// Sets the `spin-*` headers Spin gives every request (replacing any a client sent).
-fn set_spin_headers<B>(req: &mut Request<B>, matched: &RouteMatch, client_addr: Option<SocketAddr>) {
+fn set_spin_headers<B>(
+    req: &mut Request<B>,
+    matched: &RouteMatch,
+    client_addr: Option<SocketAddr>,
+) {
     let host = req
         .headers()
         .get(http::header::HOST)
@@ -307,11 +388,19 @@ fn set_spin_headers<B>(req: &mut Request<B>, matched: &RouteMatch, client_addr: 
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".to_string());
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let full_url = format!("http://{host}{path_and_query}");
 
     let headers = req.headers_mut();
-    let stale: Vec<HeaderName> = headers.keys().filter(|k| k.as_str().starts_with("spin-")).cloned().collect();
+    let stale: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| k.as_str().starts_with("spin-"))
+        .cloned()
+        .collect();
     for name in stale {
         headers.remove(name);
     }
@@ -330,7 +419,10 @@ fn set_spin_headers<B>(req: &mut Request<B>, matched: &RouteMatch, client_addr: 
         set("spin-client-addr", &addr.to_string());
     }
     for (name, value) in &matched.params {
-        set(&format!("spin-path-match-{}", name.to_ascii_lowercase()), value);
+        set(
+            &format!("spin-path-match-{}", name.to_ascii_lowercase()),
+            value,
+        );
     }
 
     // The guest sees an absolute URI, as Spin gives it.
@@ -341,15 +433,26 @@ fn set_spin_headers<B>(req: &mut Request<B>, matched: &RouteMatch, client_addr: 
 
 fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
     let (source, destination) = match mount {
-        FileMount::Placement { source, destination } => (app_dir.join(source), destination.display().to_string()),
+        FileMount::Placement {
+            source,
+            destination,
+        } => (app_dir.join(source), destination.display().to_string()),
         // A pattern mounts its directory at the same relative path. Globs below a
         // directory (`static/**`) mount the whole directory.
         FileMount::Pattern(pattern) => {
-            let dir = pattern.trim_end_matches("/**").trim_end_matches("/*").trim_end_matches("/**/*");
+            let dir = pattern
+                .trim_end_matches("/**")
+                .trim_end_matches("/*")
+                .trim_end_matches("/**/*");
             if dir.contains('*') {
-                bail!("file pattern {pattern:?}: only `dir`, `dir/*` and `dir/**` patterns are supported by this host");
+                bail!(
+                    "file pattern {pattern:?}: only `dir`, `dir/*` and `dir/**` patterns are supported by this host"
+                );
             }
-            (app_dir.join(dir), format!("/{}", dir.trim_start_matches("./")))
+            (
+                app_dir.join(dir),
+                format!("/{}", dir.trim_start_matches("./")),
+            )
         }
     };
     if !source.is_dir() {

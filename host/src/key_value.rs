@@ -24,10 +24,15 @@ pub enum Backend {
 pub struct KeyValueStores(HashMap<String, Arc<Backend>>);
 
 impl KeyValueStores {
-    pub fn new(configs: &HashMap<String, KeyValueStoreConfig>, app_dir: &Path) -> Result<KeyValueStores> {
+    pub fn new(
+        configs: &HashMap<String, KeyValueStoreConfig>,
+        app_dir: &Path,
+    ) -> Result<KeyValueStores> {
         let mut stores = HashMap::new();
         let mut configs = configs.clone();
-        configs.entry("default".into()).or_insert(KeyValueStoreConfig::Spin { path: None });
+        configs
+            .entry("default".into())
+            .or_insert(KeyValueStoreConfig::Spin { path: None });
         for (label, config) in configs {
             let backend = match config {
                 KeyValueStoreConfig::Redis { url } => Backend::Redis { url },
@@ -50,7 +55,8 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let conn = rusqlite::Connection::open(path).with_context(|| format!("opening key-value store {}", path.display()))?;
+    let conn = rusqlite::Connection::open(path)
+        .with_context(|| format!("opening key-value store {}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -111,7 +117,10 @@ async fn redis_call<T>(
 impl wit::Host for InstanceState {}
 
 impl wit::HostStore for InstanceState {
-    async fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
+    async fn open(
+        &mut self,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
         if !self.component.key_value_stores.iter().any(|l| *l == label) {
             return Ok(Err(Error::AccessDenied));
         }
@@ -121,21 +130,34 @@ impl wit::HostStore for InstanceState {
         Ok(Ok(self.table.push(StoreHandle { label, backend })?))
     }
 
-    async fn get(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+    async fn get(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let k = key.clone();
         self.kv(
             &store,
             async |c| c.get::<_, Option<Vec<u8>>>(k).await,
             move |db, label| {
                 use rusqlite::OptionalExtension;
-                db.query_row("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2", (label, &key), |r| r.get(0))
-                    .optional()
+                db.query_row(
+                    "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                    (label, &key),
+                    |r| r.get(0),
+                )
+                .optional()
             },
         )
         .await
     }
 
-    async fn set(&mut self, store: Resource<StoreHandle>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
+    async fn set(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), Error>> {
         let (k, v) = (key.clone(), value.clone());
         self.kv(
             &store,
@@ -152,19 +174,31 @@ impl wit::HostStore for InstanceState {
         .await
     }
 
-    async fn delete(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<(), Error>> {
+    async fn delete(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), Error>> {
         let k = key.clone();
         self.kv(
             &store,
             async |c| c.del::<_, ()>(k).await,
             move |db, label| {
-                db.execute("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2", (label, &key)).map(|_| ())
+                db.execute(
+                    "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                    (label, &key),
+                )
+                .map(|_| ())
             },
         )
         .await
     }
 
-    async fn exists(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<bool, Error>> {
+    async fn exists(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, Error>> {
         let k = key.clone();
         self.kv(
             &store,
@@ -180,7 +214,10 @@ impl wit::HostStore for InstanceState {
         .await
     }
 
-    async fn get_keys(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<Result<Vec<String>, Error>> {
+    async fn get_keys(
+        &mut self,
+        store: Resource<StoreHandle>,
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         self.kv(
             &store,
             async |c| c.keys::<_, Vec<String>>("*").await,

@@ -24,7 +24,10 @@ use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(version, about = "Run a Spin application on wasmtime, as `spin up` does")]
+#[command(
+    version,
+    about = "Run a Spin application on wasmtime, as `spin up` does"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +59,9 @@ struct UpArgs {
 }
 
 fn parse_variable(s: &str) -> Result<(String, String)> {
-    let (name, value) = s.split_once('=').ok_or_else(|| anyhow!("expected name=value, got {s:?}"))?;
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| anyhow!("expected name=value, got {s:?}"))?;
     Ok((name.trim().to_string(), value.to_string()))
 }
 
@@ -68,7 +73,9 @@ fn main() -> Result<()> {
         variables: args.variables,
         request_timeout: Duration::from_secs(args.request_timeout),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let app = app::App::load(&options)?;
         server::serve(app, args.listen).await

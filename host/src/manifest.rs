@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -20,7 +23,10 @@ pub struct Manifest {
     pub component: BTreeMap<String, ComponentDecl>,
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Deserialize)]
 pub struct Application {
     pub name: String,
@@ -34,7 +40,10 @@ pub struct Application {
     pub trigger: Option<toml::Value>,
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VariableDecl {
@@ -48,7 +57,10 @@ pub struct VariableDecl {
     pub description: Option<String>,
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Default, Deserialize)]
 pub struct Triggers {
     #[serde(default)]
@@ -57,7 +69,10 @@ pub struct Triggers {
     pub redis: Vec<toml::Value>,
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpTrigger {
@@ -70,7 +85,10 @@ pub struct HttpTrigger {
 }
 
 /// `route = "/path/..."` or `route = { private = true }`.
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RouteDecl {
@@ -78,7 +96,10 @@ pub enum RouteDecl {
     Private { private: bool },
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Deserialize)]
 pub struct ComponentDecl {
     pub source: SourceDecl,
@@ -108,7 +129,10 @@ pub struct ComponentDecl {
     pub dependencies: Option<toml::Value>,
 }
 
-#[allow(dead_code, reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected")]
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum SourceDecl {
@@ -121,35 +145,50 @@ pub enum SourceDecl {
 #[serde(untagged)]
 pub enum FileMount {
     Pattern(String),
-    Placement { source: PathBuf, destination: PathBuf },
+    Placement {
+        source: PathBuf,
+        destination: PathBuf,
+    },
 }
 
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading manifest {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading manifest {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("invalid manifest {}", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<Manifest> {
         let manifest: Manifest = toml::from_str(text)?;
         if manifest.spin_manifest_version != 2 {
-            bail!("spin_manifest_version must be 2 (found {})", manifest.spin_manifest_version);
+            bail!(
+                "spin_manifest_version must be 2 (found {})",
+                manifest.spin_manifest_version
+            );
         }
         for trigger in &manifest.trigger.http {
             if !manifest.component.contains_key(&trigger.component) {
-                bail!("trigger for route {:?} names component `{}`, which is not defined", trigger.route, trigger.component);
+                bail!(
+                    "trigger for route {:?} names component `{}`, which is not defined",
+                    trigger.route,
+                    trigger.component
+                );
             }
         }
         for (id, component) in &manifest.component {
             for name in component.variables.keys() {
                 if !is_valid_variable_name(name) {
-                    bail!("component `{id}`: invalid variable name `{name}` (lower-case letters, digits and underscores)");
+                    bail!(
+                        "component `{id}`: invalid variable name `{name}` (lower-case letters, digits and underscores)"
+                    );
                 }
             }
         }
         for name in manifest.variables.keys() {
             if !is_valid_variable_name(name) {
-                bail!("invalid variable name `{name}` (lower-case letters, digits and underscores)");
+                bail!(
+                    "invalid variable name `{name}` (lower-case letters, digits and underscores)"
+                );
             }
         }
         Ok(manifest)
@@ -162,7 +201,9 @@ pub fn is_valid_variable_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && bytes[0].is_ascii_lowercase()
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
         && !name.ends_with('_')
         && !name.contains("__")
 }
@@ -195,15 +236,26 @@ message = "{{ greeting }}"
     fn parses_a_manifest() {
         let manifest = Manifest::parse(MINIMAL).unwrap();
         assert_eq!(manifest.trigger.http.len(), 2);
-        assert!(matches!(manifest.trigger.http[1].route, RouteDecl::Private { private: true }));
+        assert!(matches!(
+            manifest.trigger.http[1].route,
+            RouteDecl::Private { private: true }
+        ));
         assert!(manifest.variables["token"].required);
         assert_eq!(manifest.component["a"].files.len(), 2);
     }
 
     #[test]
     fn rejects_unknown_component_and_version() {
-        let bad = MINIMAL.replace("component = \"a\"\n[component.a]", "component = \"b\"\n[component.a]");
-        assert!(Manifest::parse(&bad).unwrap_err().to_string().contains("`b`"));
+        let bad = MINIMAL.replace(
+            "component = \"a\"\n[component.a]",
+            "component = \"b\"\n[component.a]",
+        );
+        assert!(
+            Manifest::parse(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("`b`")
+        );
         assert!(Manifest::parse(&MINIMAL.replace("version = 2", "version = 1")).is_err());
     }
 

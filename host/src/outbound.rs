@@ -54,7 +54,10 @@ impl AllowedHosts {
                 allowed.allow_all = true;
                 continue;
             }
-            allowed.entries.push(parse_entry(entry).with_context(|| format!("allowed_outbound_hosts entry {entry:?}"))?);
+            allowed.entries.push(
+                parse_entry(entry)
+                    .with_context(|| format!("allowed_outbound_hosts entry {entry:?}"))?,
+            );
         }
         Ok(allowed)
     }
@@ -63,13 +66,17 @@ impl AllowedHosts {
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.allow_all
             || self.entries.iter().any(|e| {
-                e.scheme.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(scheme))
+                e.scheme
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(scheme))
                     && match &e.host {
                         HostPattern::Any => true,
                         HostPattern::Exact(h) => h.eq_ignore_ascii_case(host),
                         HostPattern::Subdomains(domain) => {
                             host.len() > domain.len() + 1
-                                && host.to_ascii_lowercase().ends_with(&format!(".{}", domain.to_ascii_lowercase()))
+                                && host
+                                    .to_ascii_lowercase()
+                                    .ends_with(&format!(".{}", domain.to_ascii_lowercase()))
                         }
                     }
                     && match e.port {
@@ -93,7 +100,9 @@ impl AllowedHosts {
 }
 
 fn parse_entry(entry: &str) -> Result<AllowedHost> {
-    let (scheme, rest) = entry.split_once("://").context("expected scheme://host[:port]")?;
+    let (scheme, rest) = entry
+        .split_once("://")
+        .context("expected scheme://host[:port]")?;
     if scheme.is_empty() {
         bail!("missing scheme");
     }
@@ -116,7 +125,10 @@ fn parse_entry(entry: &str) -> Result<AllowedHost> {
     let port = match port {
         Some("*") => PortPattern::Any,
         Some(p) => match p.split_once("..") {
-            Some((lo, hi)) => PortPattern::Range(lo.parse().context("bad port")?, hi.parse().context("bad port")?),
+            Some((lo, hi)) => PortPattern::Range(
+                lo.parse().context("bad port")?,
+                hi.parse().context("bad port")?,
+            ),
             None => {
                 let p: u16 = p.parse().context("bad port")?;
                 PortPattern::Range(p, p)
@@ -127,7 +139,11 @@ fn parse_entry(entry: &str) -> Result<AllowedHost> {
             None => bail!("a port is required for scheme `{scheme}`"),
         },
     };
-    Ok(AllowedHost { scheme: scheme_pattern, host, port })
+    Ok(AllowedHost {
+        scheme: scheme_pattern,
+        host,
+        port,
+    })
 }
 
 #[cfg(test)]
@@ -143,14 +159,21 @@ mod tests {
         let h = hosts(&["postgres://127.0.0.1", "https://api.example.com"]);
         assert!(h.allows("postgres", "127.0.0.1", 5432));
         assert!(!h.allows("postgres", "127.0.0.1", 5433));
-        assert!(!h.allows("postgres", "localhost", 5432), "matched literally");
+        assert!(
+            !h.allows("postgres", "localhost", 5432),
+            "matched literally"
+        );
         assert!(h.allows("https", "API.example.com", 443));
         assert!(!h.allows("http", "api.example.com", 80));
     }
 
     #[test]
     fn wildcards() {
-        let h = hosts(&["*://*.spin.internal:*", "redis://*:6379", "http://127.0.0.1:8000..8010"]);
+        let h = hosts(&[
+            "*://*.spin.internal:*",
+            "redis://*:6379",
+            "http://127.0.0.1:8000..8010",
+        ]);
         assert!(h.allows("http", "users.spin.internal", 80));
         assert!(!h.allows("http", "spin.internal", 80));
         assert!(h.allows("redis", "cache.local", 6379));
@@ -161,16 +184,28 @@ mod tests {
     #[test]
     fn urls() {
         let h = hosts(&["postgres://127.0.0.1:5432", "redis://127.0.0.1:6379"]);
-        assert!(h.allows_url("postgres://postgres@127.0.0.1:5432/users?sslmode=disable").unwrap());
+        assert!(
+            h.allows_url("postgres://postgres@127.0.0.1:5432/users?sslmode=disable")
+                .unwrap()
+        );
         assert!(h.allows_url("postgres://postgres@127.0.0.1/users").unwrap());
-        assert!(!h.allows_url("postgres://postgres@10.0.0.1:5432/users").unwrap());
+        assert!(
+            !h.allows_url("postgres://postgres@10.0.0.1:5432/users")
+                .unwrap()
+        );
         assert!(h.allows_url("redis://127.0.0.1:6379").unwrap());
         assert!(!hosts(&[]).allows_url("redis://127.0.0.1:6379").unwrap());
     }
 
     #[test]
     fn invalid_entries() {
-        for bad in ["127.0.0.1", "http://a/b", "*://a", "http://a*b.com", "http://a:port"] {
+        for bad in [
+            "127.0.0.1",
+            "http://a/b",
+            "*://a",
+            "http://a*b.com",
+            "http://a:port",
+        ] {
             assert!(AllowedHosts::parse(&[bad.to_string()]).is_err(), "{bad}");
         }
         assert!(hosts(&["insecure:allow-all"]).allows("ftp", "x", 21));

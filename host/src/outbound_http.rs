@@ -17,8 +17,15 @@ pub struct OutboundHttp {
 }
 
 type SendFuture = Box<
-    dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>>
-        + Send,
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), Error>> + Send>,
+                ),
+                Error,
+            >,
+        > + Send,
 >;
 
 impl WasiHttpHooks for OutboundHttp {
@@ -31,13 +38,21 @@ impl WasiHttpHooks for OutboundHttp {
         let uri = request.uri();
         let scheme = uri.scheme_str().unwrap_or("https").to_string();
         let host = uri.host().unwrap_or_default().to_string();
-        let port = uri.port_u16().or_else(|| crate::outbound::default_port(&scheme)).unwrap_or(80);
+        let port = uri
+            .port_u16()
+            .or_else(|| crate::outbound::default_port(&scheme))
+            .unwrap_or(80);
         if !self.component.allowed_hosts.allows(&scheme, &host, port) {
             eprintln!(
                 "component `{}` may not send a request to {scheme}://{host}:{port}: add it to allowed_outbound_hosts",
                 self.component.id
             );
-            return Box::new(async { Err(Error::HttpRequestDenied) });
+            // The guest may still be writing the request body; take it all before
+            // refusing, so the guest sees the denial rather than a closed stream.
+            return Box::new(async move {
+                let _ = request.into_body().collect().await;
+                Err(Error::HttpRequestDenied)
+            });
         }
 
         if let Some(target) = host.strip_suffix(CHAINING_SUFFIX) {
@@ -48,7 +63,8 @@ impl WasiHttpHooks for OutboundHttp {
             let target = target.to_string();
             return Box::new(async move {
                 let response = app.handle(request, None, Entry::Chained(&target)).await;
-                let done: Box<dyn Future<Output = Result<(), Error>> + Send> = Box::new(async { Ok(()) });
+                let done: Box<dyn Future<Output = Result<(), Error>> + Send> =
+                    Box::new(async { Ok(()) });
                 Ok((response.map(|b| b.boxed_unsync()), done))
             });
         }

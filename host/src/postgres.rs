@@ -20,7 +20,8 @@ use tokio_postgres::{NoTls, Row};
 use wasmtime::component::Resource;
 
 use crate::bindings::spin::postgres4_0_0::postgres::{
-    self as wit, Column, DbDataType, DbValue, Error, Interval, ParameterValue, QueryError, RangeBoundKind, RowSet,
+    self as wit, Column, DbDataType, DbValue, Error, Interval, ParameterValue, QueryError,
+    RangeBoundKind, RowSet,
 };
 use crate::state::InstanceState;
 
@@ -49,7 +50,9 @@ fn build_pool(address: &str) -> Result<Pool, Error> {
     let mut config = tokio_postgres::Config::from_str(address)
         .map_err(|e| Error::ConnectionFailed(format!("invalid address: {e}")))?;
     config.connect_timeout(CONNECT_TIMEOUT);
-    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
     let manager = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
         Manager::from_config(config, NoTls, manager_config)
     } else {
@@ -67,11 +70,13 @@ fn build_pool(address: &str) -> Result<Pool, Error> {
 
 fn tls_connector() -> tokio_postgres_rustls::MakeRustlsConnect {
     let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
-        .with_safe_default_protocol_versions()
-        .expect("rustls protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(
+        rustls::crypto::ring::default_provider().into(),
+    )
+    .with_safe_default_protocol_versions()
+    .expect("rustls protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     tokio_postgres_rustls::MakeRustlsConnect::new(config)
 }
 
@@ -83,7 +88,10 @@ pub struct PgConnection {
 impl wit::Host for InstanceState {}
 
 impl wit::HostConnection for InstanceState {
-    async fn open(&mut self, address: String) -> wasmtime::Result<Result<Resource<PgConnection>, Error>> {
+    async fn open(
+        &mut self,
+        address: String,
+    ) -> wasmtime::Result<Result<Resource<PgConnection>, Error>> {
         match self.component.allowed_hosts.allows_url(&address) {
             Ok(true) => {}
             Ok(false) => {
@@ -95,7 +103,11 @@ impl wit::HostConnection for InstanceState {
                 eprintln!("{msg}");
                 return Ok(Err(Error::ConnectionFailed(msg)));
             }
-            Err(e) => return Ok(Err(Error::ConnectionFailed(format!("invalid address: {e}")))),
+            Err(e) => {
+                return Ok(Err(Error::ConnectionFailed(format!(
+                    "invalid address: {e}"
+                ))));
+            }
         }
         let pool = match self.services.pg.get(&address) {
             Ok(pool) => pool,
@@ -131,29 +143,51 @@ impl wit::HostConnection for InstanceState {
 }
 
 async fn checkout(pool: &Pool) -> Result<deadpool_postgres::Object, Error> {
-    pool.get().await.map_err(|e| Error::ConnectionFailed(format!("{e}")))
+    pool.get()
+        .await
+        .map_err(|e| Error::ConnectionFailed(format!("{e}")))
 }
 
-async fn run_query(pool: &Pool, statement: &str, params: Vec<ParameterValue>) -> Result<RowSet, Error> {
+async fn run_query(
+    pool: &Pool,
+    statement: &str,
+    params: Vec<ParameterValue>,
+) -> Result<RowSet, Error> {
     let client = checkout(pool).await?;
     let params = params.into_iter().map(Param).collect::<Vec<_>>();
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let prepared = client.prepare_cached(statement).await.map_err(query_error)?;
+    let prepared = client
+        .prepare_cached(statement)
+        .await
+        .map_err(query_error)?;
     let rows = client.query(&prepared, &refs).await.map_err(query_error)?;
     let columns = prepared
         .columns()
         .iter()
-        .map(|c| Column { name: c.name().to_string(), data_type: data_type(c.type_()) })
+        .map(|c| Column {
+            name: c.name().to_string(),
+            data_type: data_type(c.type_()),
+        })
         .collect();
-    let rows = rows.iter().map(convert_row).collect::<Result<Vec<_>, _>>()?;
+    let rows = rows
+        .iter()
+        .map(convert_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(RowSet { columns, rows })
 }
 
-async fn run_execute(pool: &Pool, statement: &str, params: Vec<ParameterValue>) -> Result<u64, Error> {
+async fn run_execute(
+    pool: &Pool,
+    statement: &str,
+    params: Vec<ParameterValue>,
+) -> Result<u64, Error> {
     let client = checkout(pool).await?;
     let params = params.into_iter().map(Param).collect::<Vec<_>>();
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let prepared = client.prepare_cached(statement).await.map_err(query_error)?;
+    let prepared = client
+        .prepare_cached(statement)
+        .await
+        .map_err(query_error)?;
     client.execute(&prepared, &refs).await.map_err(query_error)
 }
 
@@ -184,7 +218,11 @@ fn query_error(e: tokio_postgres::Error) -> Error {
     if let Some(source) = e.source() {
         text = format!("{text}: {source}");
     }
-    if e.is_closed() { Error::ConnectionFailed(text) } else { Error::QueryFailed(QueryError::Text(text)) }
+    if e.is_closed() {
+        Error::ConnectionFailed(text)
+    } else {
+        Error::QueryFailed(QueryError::Text(text))
+    }
 }
 
 fn redact(address: &str) -> String {
@@ -234,7 +272,8 @@ fn convert_row(row: &Row) -> Result<Vec<DbValue>, Error> {
 
 fn convert_value(row: &Row, i: usize) -> Result<DbValue, Error> {
     fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<Option<T>, Error> {
-        row.try_get::<_, Option<T>>(i).map_err(|e| Error::ValueConversionFailed(format!("column {i}: {e}")))
+        row.try_get::<_, Option<T>>(i)
+            .map_err(|e| Error::ValueConversionFailed(format!("column {i}: {e}")))
     }
     let ty = row.columns()[i].type_().clone();
     let value = match ty {
@@ -245,11 +284,16 @@ fn convert_value(row: &Row, i: usize) -> Result<DbValue, Error> {
         Type::INT8 => get::<i64>(row, i)?.map(DbValue::Int64),
         Type::FLOAT4 => get::<f32>(row, i)?.map(DbValue::Floating32),
         Type::FLOAT8 => get::<f64>(row, i)?.map(DbValue::Floating64),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => get::<String>(row, i)?.map(DbValue::Str),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            get::<String>(row, i)?.map(DbValue::Str)
+        }
         Type::BYTEA => get::<Vec<u8>>(row, i)?.map(DbValue::Binary),
-        Type::DATE => get::<NaiveDate>(row, i)?.map(|d| DbValue::Date((d.year(), d.month() as u8, d.day() as u8))),
+        Type::DATE => get::<NaiveDate>(row, i)?
+            .map(|d| DbValue::Date((d.year(), d.month() as u8, d.day() as u8))),
         Type::TIME => get::<NaiveTime>(row, i)?.map(|t| DbValue::Time(time_tuple(&t))),
-        Type::TIMESTAMP => get::<NaiveDateTime>(row, i)?.map(|t| DbValue::Datetime(datetime_tuple(&t))),
+        Type::TIMESTAMP => {
+            get::<NaiveDateTime>(row, i)?.map(|t| DbValue::Datetime(datetime_tuple(&t)))
+        }
         Type::TIMESTAMPTZ => {
             get::<DateTime<Utc>>(row, i)?.map(|t| DbValue::Datetime(datetime_tuple(&t.naive_utc())))
         }
@@ -257,16 +301,21 @@ fn convert_value(row: &Row, i: usize) -> Result<DbValue, Error> {
         Type::JSON | Type::JSONB => get::<serde_json::Value>(row, i)?
             .map(|v| DbValue::Jsonb(serde_json::to_vec(&v).unwrap_or_default())),
         Type::NUMERIC => get::<Decimal>(row, i)?.map(|d| DbValue::Decimal(d.to_string())),
-        Type::INT4_RANGE => get::<Range<i32>>(row, i)?.map(|r| DbValue::RangeInt32((r.lower, r.upper))),
-        Type::INT8_RANGE => get::<Range<i64>>(row, i)?.map(|r| DbValue::RangeInt64((r.lower, r.upper))),
+        Type::INT4_RANGE => {
+            get::<Range<i32>>(row, i)?.map(|r| DbValue::RangeInt32((r.lower, r.upper)))
+        }
+        Type::INT8_RANGE => {
+            get::<Range<i64>>(row, i)?.map(|r| DbValue::RangeInt64((r.lower, r.upper)))
+        }
         Type::NUM_RANGE => get::<Range<Decimal>>(row, i)?.map(|r| {
             let text = |b: Option<(Decimal, RangeBoundKind)>| b.map(|(v, k)| (v.to_string(), k));
             DbValue::RangeDecimal((text(r.lower), text(r.upper)))
         }),
         Type::INT4_ARRAY => get::<Vec<Option<i32>>>(row, i)?.map(DbValue::ArrayInt32),
         Type::INT8_ARRAY => get::<Vec<Option<i64>>>(row, i)?.map(DbValue::ArrayInt64),
-        Type::NUMERIC_ARRAY => get::<Vec<Option<Decimal>>>(row, i)?
-            .map(|v| DbValue::ArrayDecimal(v.into_iter().map(|d| d.map(|d| d.to_string())).collect())),
+        Type::NUMERIC_ARRAY => get::<Vec<Option<Decimal>>>(row, i)?.map(|v| {
+            DbValue::ArrayDecimal(v.into_iter().map(|d| d.map(|d| d.to_string())).collect())
+        }),
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY => {
             get::<Vec<Option<String>>>(row, i)?.map(DbValue::ArrayStr)
         }
@@ -277,11 +326,24 @@ fn convert_value(row: &Row, i: usize) -> Result<DbValue, Error> {
 }
 
 fn time_tuple(t: &NaiveTime) -> (u8, u8, u8, u32) {
-    (t.hour() as u8, t.minute() as u8, t.second() as u8, t.nanosecond())
+    (
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+        t.nanosecond(),
+    )
 }
 
 fn datetime_tuple(t: &NaiveDateTime) -> (i32, u8, u8, u8, u8, u8, u32) {
-    (t.year(), t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8, t.nanosecond())
+    (
+        t.year(),
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+        t.nanosecond(),
+    )
 }
 
 /// A guest parameter, encoded for whatever type the statement expects; a mismatch is
@@ -319,21 +381,36 @@ impl ToSql for Param {
                 encode_datetime(datetime, ty, out)
             }
             P::Timestamp(secs) => {
-                let t = DateTime::from_timestamp(*secs, 0).ok_or_else(|| bad(format!("invalid timestamp {secs}")))?;
+                let t = DateTime::from_timestamp(*secs, 0)
+                    .ok_or_else(|| bad(format!("invalid timestamp {secs}")))?;
                 encode_datetime(t.naive_utc(), ty, out)
             }
-            P::Uuid(v) => uuid::Uuid::parse_str(v).map_err(|e| bad(format!("invalid UUID: {e}")))?.to_sql_checked(ty, out),
+            P::Uuid(v) => uuid::Uuid::parse_str(v)
+                .map_err(|e| bad(format!("invalid UUID: {e}")))?
+                .to_sql_checked(ty, out),
             P::Jsonb(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
                 .map_err(|e| bad(format!("invalid JSON: {e}")))?
                 .to_sql_checked(ty, out),
             P::Decimal(v) => decimal(v)?.to_sql_checked(ty, out),
-            P::RangeInt32((lo, hi)) => Range { lower: *lo, upper: *hi }.to_sql_checked(ty, out),
-            P::RangeInt64((lo, hi)) => Range { lower: *lo, upper: *hi }.to_sql_checked(ty, out),
+            P::RangeInt32((lo, hi)) => Range {
+                lower: *lo,
+                upper: *hi,
+            }
+            .to_sql_checked(ty, out),
+            P::RangeInt64((lo, hi)) => Range {
+                lower: *lo,
+                upper: *hi,
+            }
+            .to_sql_checked(ty, out),
             P::RangeDecimal((lo, hi)) => {
                 let bound = |b: &Option<(String, RangeBoundKind)>| -> Result<_, BoxError> {
                     b.as_ref().map(|(v, k)| Ok((decimal(v)?, *k))).transpose()
                 };
-                Range { lower: bound(lo)?, upper: bound(hi)? }.to_sql_checked(ty, out)
+                Range {
+                    lower: bound(lo)?,
+                    upper: bound(hi)?,
+                }
+                .to_sql_checked(ty, out)
             }
             P::ArrayInt32(v) => v.to_sql_checked(ty, out),
             P::ArrayInt64(v) => v.to_sql_checked(ty, out),
@@ -367,7 +444,11 @@ fn decimal(text: &str) -> Result<Decimal, BoxError> {
 
 /// The WIT's date-times are UTC: stored as-is in `timestamp`, as UTC in `timestamptz`.
 fn encode_datetime(t: NaiveDateTime, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-    if *ty == Type::TIMESTAMPTZ { t.and_utc().to_sql_checked(ty, out) } else { t.to_sql_checked(ty, out) }
+    if *ty == Type::TIMESTAMPTZ {
+        t.and_utc().to_sql_checked(ty, out)
+    } else {
+        t.to_sql_checked(ty, out)
+    }
 }
 
 /// A range with optional bounds, as the WIT models it.
@@ -377,23 +458,39 @@ struct Range<T> {
 }
 
 fn bound_kind(inclusive: bool) -> RangeBoundKind {
-    if inclusive { RangeBoundKind::Inclusive } else { RangeBoundKind::Exclusive }
+    if inclusive {
+        RangeBoundKind::Inclusive
+    } else {
+        RangeBoundKind::Exclusive
+    }
 }
 
 impl<'a, T: FromSql<'a>> FromSql<'a> for Range<T> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        let Kind::Range(inner) = ty.kind() else { return Err(bad(format!("{ty} is not a range"))) };
+        let Kind::Range(inner) = ty.kind() else {
+            return Err(bad(format!("{ty} is not a range")));
+        };
         match pgtypes::range_from_sql(raw)? {
-            pgtypes::Range::Empty => Ok(Range { lower: None, upper: None }),
+            pgtypes::Range::Empty => Ok(Range {
+                lower: None,
+                upper: None,
+            }),
             pgtypes::Range::Nonempty(lo, hi) => {
                 let bound = |b: pgtypes::RangeBound<Option<&'a [u8]>>| -> Result<_, BoxError> {
                     match b {
-                        pgtypes::RangeBound::Inclusive(Some(v)) => Ok(Some((T::from_sql(inner, v)?, bound_kind(true)))),
-                        pgtypes::RangeBound::Exclusive(Some(v)) => Ok(Some((T::from_sql(inner, v)?, bound_kind(false)))),
+                        pgtypes::RangeBound::Inclusive(Some(v)) => {
+                            Ok(Some((T::from_sql(inner, v)?, bound_kind(true))))
+                        }
+                        pgtypes::RangeBound::Exclusive(Some(v)) => {
+                            Ok(Some((T::from_sql(inner, v)?, bound_kind(false))))
+                        }
                         _ => Ok(None),
                     }
                 };
-                Ok(Range { lower: bound(lo)?, upper: bound(hi)? })
+                Ok(Range {
+                    lower: bound(lo)?,
+                    upper: bound(hi)?,
+                })
             }
         }
     }
@@ -405,8 +502,12 @@ impl<'a, T: FromSql<'a>> FromSql<'a> for Range<T> {
 
 impl<T: ToSql> ToSql for Range<T> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-        let Kind::Range(inner) = ty.kind() else { return Err(bad(format!("{ty} is not a range"))) };
-        let encode = |b: &Option<(T, RangeBoundKind)>, buf: &mut BytesMut| -> Result<pgtypes::RangeBound<postgres_protocol::IsNull>, BoxError> {
+        let Kind::Range(inner) = ty.kind() else {
+            return Err(bad(format!("{ty} is not a range")));
+        };
+        let encode = |b: &Option<(T, RangeBoundKind)>,
+                      buf: &mut BytesMut|
+         -> Result<pgtypes::RangeBound<postgres_protocol::IsNull>, BoxError> {
             Ok(match b {
                 None => pgtypes::RangeBound::Unbounded,
                 Some((v, kind)) => {
@@ -421,7 +522,11 @@ impl<T: ToSql> ToSql for Range<T> {
                 }
             })
         };
-        pgtypes::range_to_sql(|buf| encode(&self.lower, buf), |buf| encode(&self.upper, buf), out)?;
+        pgtypes::range_to_sql(
+            |buf| encode(&self.lower, buf),
+            |buf| encode(&self.upper, buf),
+            out,
+        )?;
         Ok(IsNull::No)
     }
 
@@ -450,7 +555,11 @@ impl<'a> FromSql<'a> for PgInterval {
         let micros = i64::from_be_bytes(raw[0..8].try_into()?);
         let days = i32::from_be_bytes(raw[8..12].try_into()?);
         let months = i32::from_be_bytes(raw[12..16].try_into()?);
-        Ok(PgInterval(Interval { micros, days, months }))
+        Ok(PgInterval(Interval {
+            micros,
+            days,
+            months,
+        }))
     }
 
     fn accepts(ty: &Type) -> bool {

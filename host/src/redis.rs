@@ -4,7 +4,9 @@ use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use wasmtime::component::Resource;
 
-use crate::bindings::fermyon::spin2_0_0::redis::{self as wit, Error, Payload, RedisParameter, RedisResult};
+use crate::bindings::fermyon::spin2_0_0::redis::{
+    self as wit, Error, Payload, RedisParameter, RedisResult,
+};
 use crate::state::InstanceState;
 
 /// The host side of a guest's `connection` resource.
@@ -40,7 +42,10 @@ impl InstanceState {
 impl wit::Host for InstanceState {}
 
 impl wit::HostConnection for InstanceState {
-    async fn open(&mut self, address: String) -> wasmtime::Result<Result<Resource<RedisConnection>, Error>> {
+    async fn open(
+        &mut self,
+        address: String,
+    ) -> wasmtime::Result<Result<Resource<RedisConnection>, Error>> {
         match self.component.allowed_hosts.allows_url(&address) {
             Ok(true) => {}
             Ok(false) => {
@@ -58,36 +63,82 @@ impl wit::HostConnection for InstanceState {
         }
     }
 
-    async fn publish(&mut self, c: Resource<RedisConnection>, channel: String, payload: Payload) -> wasmtime::Result<Result<(), Error>> {
-        self.redis(&c, async |conn| conn.publish::<_, _, ()>(channel, payload).await).await
+    async fn publish(
+        &mut self,
+        c: Resource<RedisConnection>,
+        channel: String,
+        payload: Payload,
+    ) -> wasmtime::Result<Result<(), Error>> {
+        self.redis(&c, async |conn| {
+            conn.publish::<_, _, ()>(channel, payload).await
+        })
+        .await
     }
 
-    async fn get(&mut self, c: Resource<RedisConnection>, key: String) -> wasmtime::Result<Result<Option<Payload>, Error>> {
-        self.redis(&c, async |conn| conn.get::<_, Option<Vec<u8>>>(key).await).await
+    async fn get(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Payload>, Error>> {
+        self.redis(&c, async |conn| conn.get::<_, Option<Vec<u8>>>(key).await)
+            .await
     }
 
-    async fn set(&mut self, c: Resource<RedisConnection>, key: String, value: Payload) -> wasmtime::Result<Result<(), Error>> {
-        self.redis(&c, async |conn| conn.set::<_, _, ()>(key, value).await).await
+    async fn set(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+        value: Payload,
+    ) -> wasmtime::Result<Result<(), Error>> {
+        self.redis(&c, async |conn| conn.set::<_, _, ()>(key, value).await)
+            .await
     }
 
-    async fn incr(&mut self, c: Resource<RedisConnection>, key: String) -> wasmtime::Result<Result<i64, Error>> {
-        self.redis(&c, async |conn| conn.incr::<_, _, i64>(key, 1).await).await
+    async fn incr(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+    ) -> wasmtime::Result<Result<i64, Error>> {
+        self.redis(&c, async |conn| conn.incr::<_, _, i64>(key, 1).await)
+            .await
     }
 
-    async fn del(&mut self, c: Resource<RedisConnection>, keys: Vec<String>) -> wasmtime::Result<Result<u32, Error>> {
-        self.redis(&c, async |conn| conn.del::<_, u32>(keys).await).await
+    async fn del(
+        &mut self,
+        c: Resource<RedisConnection>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<u32, Error>> {
+        self.redis(&c, async |conn| conn.del::<_, u32>(keys).await)
+            .await
     }
 
-    async fn sadd(&mut self, c: Resource<RedisConnection>, key: String, values: Vec<String>) -> wasmtime::Result<Result<u32, Error>> {
-        self.redis(&c, async |conn| conn.sadd::<_, _, u32>(key, values).await).await
+    async fn sadd(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+        values: Vec<String>,
+    ) -> wasmtime::Result<Result<u32, Error>> {
+        self.redis(&c, async |conn| conn.sadd::<_, _, u32>(key, values).await)
+            .await
     }
 
-    async fn smembers(&mut self, c: Resource<RedisConnection>, key: String) -> wasmtime::Result<Result<Vec<String>, Error>> {
-        self.redis(&c, async |conn| conn.smembers::<_, Vec<String>>(key).await).await
+    async fn smembers(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        self.redis(&c, async |conn| conn.smembers::<_, Vec<String>>(key).await)
+            .await
     }
 
-    async fn srem(&mut self, c: Resource<RedisConnection>, key: String, values: Vec<String>) -> wasmtime::Result<Result<u32, Error>> {
-        self.redis(&c, async |conn| conn.srem::<_, _, u32>(key, values).await).await
+    async fn srem(
+        &mut self,
+        c: Resource<RedisConnection>,
+        key: String,
+        values: Vec<String>,
+    ) -> wasmtime::Result<Result<u32, Error>> {
+        self.redis(&c, async |conn| conn.srem::<_, _, u32>(key, values).await)
+            .await
     }
 
     async fn execute(
@@ -103,7 +154,10 @@ impl wit::HostConnection for InstanceState {
                 RedisParameter::Binary(v) => cmd.arg(v),
             };
         }
-        self.redis(&c, async |conn| cmd.query_async::<redis::Value>(conn).await.map(flatten)).await
+        self.redis(&c, async |conn| {
+            cmd.query_async::<redis::Value>(conn).await.map(flatten)
+        })
+        .await
     }
 
     async fn drop(&mut self, c: Resource<RedisConnection>) -> wasmtime::Result<()> {
@@ -122,7 +176,10 @@ fn flatten(value: redis::Value) -> Vec<RedisResult> {
         V::SimpleString(s) => vec![RedisResult::Status(s)],
         V::Okay => vec![RedisResult::Status("OK".to_string())],
         V::Array(items) | V::Set(items) => items.into_iter().flat_map(flatten).collect(),
-        V::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| flatten(k).into_iter().chain(flatten(v))).collect(),
+        V::Map(pairs) => pairs
+            .into_iter()
+            .flat_map(|(k, v)| flatten(k).into_iter().chain(flatten(v)))
+            .collect(),
         V::Double(d) => vec![RedisResult::Binary(d.to_string().into_bytes())],
         V::Boolean(b) => vec![RedisResult::Int64(i64::from(b))],
         V::VerbatimString { text, .. } => vec![RedisResult::Binary(text.into_bytes())],

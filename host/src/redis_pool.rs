@@ -48,7 +48,10 @@ impl RedisPool {
     /// Forgets a connection whose server went away, so the next call reconnects (or
     /// fails fast) instead of waiting on a dead socket.
     pub async fn mark_failed(&self, address: &str) {
-        self.0.lock().await.insert(address.to_string(), Slot::Failed(Instant::now()));
+        self.0
+            .lock()
+            .await
+            .insert(address.to_string(), Slot::Failed(Instant::now()));
     }
 }
 
@@ -58,10 +61,13 @@ async fn connect(address: &str) -> Result<ConnectionManager, String> {
         .set_connection_timeout(CONNECT_TIMEOUT)
         .set_response_timeout(RESPONSE_TIMEOUT)
         .set_number_of_retries(1);
-    tokio::time::timeout(CONNECT_TIMEOUT * 2, ConnectionManager::new_with_config(client, config))
-        .await
-        .map_err(|_| "connection timed out".to_string())?
-        .map_err(|e| e.to_string())
+    tokio::time::timeout(
+        CONNECT_TIMEOUT * 2,
+        ConnectionManager::new_with_config(client, config),
+    )
+    .await
+    .map_err(|_| "connection timed out".to_string())?
+    .map_err(|e| e.to_string())
 }
 
 /// Whether an error means the server is gone rather than a bad command.

@@ -56,17 +56,29 @@ impl Route {
                 None => Ok(Segment::Literal(s.to_string())),
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Route { raw: raw.to_string(), segments, wildcard, component: component.to_string() })
+        Ok(Route {
+            raw: raw.to_string(),
+            segments,
+            wildcard,
+            component: component.to_string(),
+        })
     }
 
     /// The number of leading literal segments: the "prefix length" used to rank routes.
     fn literal_prefix(&self) -> usize {
-        self.segments.iter().take_while(|s| matches!(s, Segment::Literal(_))).count()
+        self.segments
+            .iter()
+            .take_while(|s| matches!(s, Segment::Literal(_)))
+            .count()
     }
 
     fn base(&self) -> String {
         let base = self.raw.strip_suffix("/...").unwrap_or(&self.raw);
-        if self.wildcard && base == "/" { String::new() } else { base.to_string() }
+        if self.wildcard && base == "/" {
+            String::new()
+        } else {
+            base.to_string()
+        }
     }
 
     fn matches(&self, path: &str) -> Option<RouteMatch> {
@@ -80,7 +92,9 @@ impl Route {
             };
             match segment {
                 Segment::Literal(lit) if lit == head => {}
-                Segment::Param(name) if !head.is_empty() => params.push((name.clone(), head.to_string())),
+                Segment::Param(name) if !head.is_empty() => {
+                    params.push((name.clone(), head.to_string()))
+                }
                 _ => return None,
             }
             rest = tail;
@@ -132,7 +146,13 @@ impl Router {
         self.routes
             .iter()
             .filter_map(|route| route.matches(path).map(|m| (route, m)))
-            .max_by_key(|(route, _)| (!route.wildcard, route.literal_prefix(), route.segments.len()))
+            .max_by_key(|(route, _)| {
+                (
+                    !route.wildcard,
+                    route.literal_prefix(),
+                    route.segments.len(),
+                )
+            })
             .map(|(_, m)| m)
     }
 
@@ -160,7 +180,13 @@ mod tests {
     use super::*;
 
     fn router(routes: &[(&str, &str)]) -> Router {
-        Router::new(routes.iter().map(|(r, c)| Route::parse(r, c).unwrap()).collect()).unwrap()
+        Router::new(
+            routes
+                .iter()
+                .map(|(r, c)| Route::parse(r, c).unwrap())
+                .collect(),
+        )
+        .unwrap()
     }
 
     fn component(router: &Router, path: &str) -> Option<String> {
@@ -169,7 +195,12 @@ mod tests {
 
     #[test]
     fn exact_beats_wildcard_and_longest_prefix_wins() {
-        let r = router(&[("/...", "web"), ("/users/...", "users"), ("/users/me", "me"), ("/users/admin/...", "admin")]);
+        let r = router(&[
+            ("/...", "web"),
+            ("/users/...", "users"),
+            ("/users/me", "me"),
+            ("/users/admin/...", "admin"),
+        ]);
         assert_eq!(component(&r, "/users/me").as_deref(), Some("me"));
         assert_eq!(component(&r, "/users/42").as_deref(), Some("users"));
         assert_eq!(component(&r, "/users/admin/x").as_deref(), Some("admin"));
@@ -216,7 +247,10 @@ mod tests {
 
     #[test]
     fn duplicate_routes_are_rejected() {
-        let routes = vec![Route::parse("/a", "x").unwrap(), Route::parse("/a", "y").unwrap()];
+        let routes = vec![
+            Route::parse("/a", "x").unwrap(),
+            Route::parse("/a", "y").unwrap(),
+        ];
         assert!(Router::new(routes).is_err());
         assert!(Route::parse("a", "x").is_err());
         assert!(Route::parse("/a/.../b", "x").is_err());

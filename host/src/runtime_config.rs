@@ -27,7 +27,8 @@ pub enum KeyValueStoreConfig {
 
 impl RuntimeConfig {
     pub fn load(path: &Path) -> Result<RuntimeConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading runtime config {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading runtime config {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid runtime config {}", path.display()))
     }
 }
@@ -43,8 +44,16 @@ mod tests {
              [key_value_store.local]\ntype = \"spin\"\npath = \"kv.db\"\n",
         )
         .unwrap();
-        assert!(matches!(config.key_value_store["default"], KeyValueStoreConfig::Redis { .. }));
-        assert!(matches!(config.key_value_store["local"], KeyValueStoreConfig::Spin { .. }));
-        assert!(toml::from_str::<RuntimeConfig>("[key_value_store.x]\ntype = \"dynamo\"\n").is_err());
+        assert!(matches!(
+            config.key_value_store["default"],
+            KeyValueStoreConfig::Redis { .. }
+        ));
+        assert!(matches!(
+            config.key_value_store["local"],
+            KeyValueStoreConfig::Spin { .. }
+        ));
+        assert!(
+            toml::from_str::<RuntimeConfig>("[key_value_store.x]\ntype = \"dynamo\"\n").is_err()
+        );
     }
 }

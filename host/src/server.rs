@@ -13,7 +13,9 @@ use tokio::net::TcpListener;
 use crate::app::{App, Entry};
 
 pub async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
     let local = listener.local_addr()?;
     announce(&app, local);
 
@@ -30,9 +32,16 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let app = app.clone();
-                async move { Ok::<_, std::convert::Infallible>(app.handle(req, Some(client_addr), Entry::Public).await) }
+                async move {
+                    Ok::<_, std::convert::Infallible>(
+                        app.handle(req, Some(client_addr), Entry::Public).await,
+                    )
+                }
             });
-            if let Err(e) = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await
+            if let Err(e) = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await
                 && !e.is_incomplete_message()
             {
                 eprintln!("connection from {client_addr}: {e}");
@@ -47,9 +56,18 @@ fn announce(app: &App, local: SocketAddr) {
     let _ = writeln!(out, "Serving http://{local}");
     let _ = writeln!(out, "Available Routes:");
     for route in app.router().routes() {
-        let wildcard = if route.raw.ends_with("/...") { " (wildcard)" } else { "" };
+        let wildcard = if route.raw.ends_with("/...") {
+            " (wildcard)"
+        } else {
+            ""
+        };
         let path = route.raw.trim_end_matches("/...");
-        let _ = writeln!(out, "  {}: http://{local}{}{wildcard}", route.component, if path.is_empty() { "/" } else { path });
+        let _ = writeln!(
+            out,
+            "  {}: http://{local}{}{wildcard}",
+            route.component,
+            if path.is_empty() { "/" } else { path }
+        );
     }
     let _ = out.flush();
 }

@@ -33,13 +33,20 @@ pub struct InstanceState {
 
 impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for InstanceState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound_http }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound_http,
+        }
     }
 }
 
@@ -48,6 +55,11 @@ impl variables::Host for InstanceState {
         if !crate::manifest::is_valid_variable_name(&name) {
             return Ok(Err(variables::Error::InvalidName(name)));
         }
-        Ok(self.component.variables.get(&name).map(str::to_string).ok_or(variables::Error::Undefined(name)))
+        Ok(self
+            .component
+            .variables
+            .get(&name)
+            .map(str::to_string)
+            .ok_or(variables::Error::Undefined(name)))
     }
 }

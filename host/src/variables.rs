@@ -33,7 +33,11 @@ impl AppVariables {
             if decl.required && decl.default.is_some() {
                 bail!("variable `{name}` cannot be both required and have a default");
             }
-            let from_cli = cli.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            let from_cli = cli
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone());
             let value = from_cli
                 .or_else(|| env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())))
                 .or_else(|| decl.default.clone());
@@ -65,10 +69,15 @@ impl AppVariables {
 pub struct ComponentVariables(HashMap<String, String>);
 
 impl ComponentVariables {
-    pub fn resolve(app: &AppVariables, templates: &BTreeMap<String, String>) -> Result<ComponentVariables> {
+    pub fn resolve(
+        app: &AppVariables,
+        templates: &BTreeMap<String, String>,
+    ) -> Result<ComponentVariables> {
         let mut values = HashMap::new();
         for (name, template) in templates {
-            let value = app.expand(template).map_err(|e| anyhow!("component variable `{name}`: {e}"))?;
+            let value = app
+                .expand(template)
+                .map_err(|e| anyhow!("component variable `{name}`: {e}"))?;
             values.insert(name.clone(), value);
         }
         Ok(ComponentVariables(values))
@@ -92,12 +101,15 @@ pub fn expand(template: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| anyhow!("unterminated `{{{{` in template {template:?}"))?;
+        let end = after
+            .find("}}")
+            .ok_or_else(|| anyhow!("unterminated `{{{{` in template {template:?}"))?;
         let name = after[..end].trim();
         if !is_valid_variable_name(name) {
             bail!("invalid variable reference `{{{{ {name} }}}}` in template {template:?}");
         }
-        let value = lookup(name).ok_or_else(|| anyhow!("template {template:?} uses unknown variable `{name}`"))?;
+        let value = lookup(name)
+            .ok_or_else(|| anyhow!("template {template:?} uses unknown variable `{name}`"))?;
         out.push_str(&value);
         rest = &after[end + 2..];
     }
@@ -110,7 +122,11 @@ mod tests {
     use super::*;
 
     fn decl(default: Option<&str>, required: bool) -> VariableDecl {
-        VariableDecl { default: default.map(str::to_string), required, ..Default::default() }
+        VariableDecl {
+            default: default.map(str::to_string),
+            required,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -133,18 +149,33 @@ mod tests {
     #[test]
     fn required_without_value_and_unknown_cli_variable_fail() {
         let declared = BTreeMap::from([("token".to_string(), decl(None, true))]);
-        let err = AppVariables::resolve(&declared, &[], |_| None).unwrap_err().to_string();
+        let err = AppVariables::resolve(&declared, &[], |_| None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`token` is required"), "{err}");
-        let err = AppVariables::resolve(&declared, &[("nope".into(), "x".into())], |_| None).unwrap_err().to_string();
+        let err = AppVariables::resolve(&declared, &[("nope".into(), "x".into())], |_| None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no variable `nope`"), "{err}");
     }
 
     #[test]
     fn templates_expand() {
         let lookup = |n: &str| (n == "host").then(|| "db:5432".to_string());
-        assert_eq!(expand("postgres://{{ host }}/x", lookup).unwrap(), "postgres://db:5432/x");
-        assert_eq!(expand("{{host}}{{ host }}", lookup).unwrap(), "db:5432db:5432");
-        assert!(expand("{{ missing }}", lookup).unwrap_err().to_string().contains("unknown variable `missing`"));
+        assert_eq!(
+            expand("postgres://{{ host }}/x", lookup).unwrap(),
+            "postgres://db:5432/x"
+        );
+        assert_eq!(
+            expand("{{host}}{{ host }}", lookup).unwrap(),
+            "db:5432db:5432"
+        );
+        assert!(
+            expand("{{ missing }}", lookup)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown variable `missing`")
+        );
         assert!(expand("{{ host", lookup).is_err());
     }
 }

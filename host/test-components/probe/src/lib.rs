@@ -12,23 +12,35 @@ use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
 async fn handle(req: Request) -> Result<impl IntoResponse> {
     let path = header(&req, "spin-path-info");
     let query = query_params(&req);
-    let arg = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let arg = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let body = match path.as_str() {
         "/headers" | "" | "/" => headers(&req),
         "/variable" => match spin_sdk::variables::get(&arg("name")) {
             Ok(value) => json!({ "value": value }),
             Err(e) => json!({ "error": format!("{e:?}") }),
         },
-        "/pg" => postgres_roundtrip(&arg("url")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") })),
+        "/pg" => {
+            postgres_roundtrip(&arg("url")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") }))
+        }
         "/redis" => redis_ops(&arg("url")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") })),
-        "/kv" => key_value_ops(&arg("store")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") })),
+        "/kv" => {
+            key_value_ops(&arg("store")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") }))
+        }
         "/outbound" => outbound(&arg("url")).await,
         "/file" => match std::fs::read_to_string(arg("path")) {
             Ok(text) => json!({ "content": text }),
             Err(e) => json!({ "error": e.to_string() }),
         },
         "/env" => json!({ "value": std::env::var(arg("name")).ok() }),
-        "/echo" => json!({ "method": req.method().to_string(), "body": String::from_utf8_lossy(req.body()) }),
+        "/echo" => {
+            json!({ "method": req.method().to_string(), "body": String::from_utf8_lossy(req.body()) })
+        }
         "/trap" => panic!("the probe was asked to trap"),
         "/spin" => loop {
             std::hint::spin_loop();
@@ -49,11 +61,16 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
 }
 
 fn header(req: &Request, name: &str) -> String {
-    req.header(name).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    req.header(name)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn query_params(req: &Request) -> Vec<(String, String)> {
-    form_urlencoded::parse(req.query().as_bytes()).into_owned().collect()
+    form_urlencoded::parse(req.query().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn headers(req: &Request) -> Value {
@@ -93,7 +110,11 @@ fn postgres_roundtrip(url: &str) -> Result<Value> {
         ParameterValue::ArrayInt64(vec![Some(1 << 40)]),
         ParameterValue::ArrayDecimal(vec![Some("1.10".into()), None]),
         ParameterValue::ArrayStr(vec![Some("a".into()), None]),
-        ParameterValue::Interval(spin_sdk::pg4::Interval { micros: 1_500_000, days: 2, months: 3 }),
+        ParameterValue::Interval(spin_sdk::pg4::Interval {
+            micros: 1_500_000,
+            days: 2,
+            months: 3,
+        }),
         ParameterValue::RangeInt32((
             Some((1, spin_sdk::pg4::RangeBoundKind::Inclusive)),
             Some((10, spin_sdk::pg4::RangeBoundKind::Exclusive)),
@@ -105,9 +126,15 @@ fn postgres_roundtrip(url: &str) -> Result<Value> {
                $9::date, $10::time, $11::timestamp, $12::timestamptz, $13::uuid, $14::jsonb, $15::numeric, \
                $16::int4[], $17::int8[], $18::numeric[], $19::text[], $20::interval, $21::int4range, \
                $22::int4 IS NULL, $23::timestamptz, NULL::text";
-    let rows = conn.query(sql, &params).map_err(|e| anyhow::anyhow!("query: {e:?}"))?;
+    let rows = conn
+        .query(sql, &params)
+        .map_err(|e| anyhow::anyhow!("query: {e:?}"))?;
     let row = rows.rows.first().context("no row")?;
-    let columns: Vec<Value> = rows.columns.iter().map(|c| json!(format!("{:?}", c.data_type))).collect();
+    let columns: Vec<Value> = rows
+        .columns
+        .iter()
+        .map(|c| json!(format!("{:?}", c.data_type)))
+        .collect();
     let values: Vec<Value> = row.iter().map(|v| json!(format!("{v:?}"))).collect();
 
     // Errors come back as the WIT's structured variants.
@@ -119,27 +146,43 @@ fn postgres_roundtrip(url: &str) -> Result<Value> {
         .execute("CREATE TEMP TABLE IF NOT EXISTS probe_t (id int)", &[])
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let is_null = matches!(row[21], DbValue::Boolean(true));
-    Ok(json!({ "columns": columns, "values": values, "error": error, "affected": affected, "null_param": is_null }))
+    Ok(
+        json!({ "columns": columns, "values": values, "error": error, "affected": affected, "null_param": is_null }),
+    )
 }
 
 fn redis_ops(url: &str) -> Result<Value> {
     use spin_sdk::redis::{Connection, RedisParameter};
     let conn = Connection::open(url).map_err(|e| anyhow::anyhow!("open: {e:?}"))?;
     let key = format!("probe:{}", header_nonce());
-    conn.set(&key, &b"v1".to_vec()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    conn.set(&key, &b"v1".to_vec())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let got = conn.get(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let counter = format!("{key}:n");
     let n1 = conn.incr(&counter).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let n2 = conn.incr(&counter).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let set = format!("{key}:s");
-    let added = conn.sadd(&set, &["a".to_string(), "b".to_string()]).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let removed = conn.srem(&set, &["a".to_string()]).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let added = conn
+        .sadd(&set, &["a".to_string(), "b".to_string()])
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let removed = conn
+        .srem(&set, &["a".to_string()])
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let members = conn.smembers(&set).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let executed = conn
-        .execute("EXPIRE", &[RedisParameter::Binary(counter.clone().into_bytes()), RedisParameter::Int64(60)])
+        .execute(
+            "EXPIRE",
+            &[
+                RedisParameter::Binary(counter.clone().into_bytes()),
+                RedisParameter::Int64(60),
+            ],
+        )
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    conn.publish("probe-channel", &b"hello".to_vec()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let deleted = conn.del(&[key.clone(), counter, set]).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    conn.publish("probe-channel", &b"hello".to_vec())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let deleted = conn
+        .del(&[key.clone(), counter, set])
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let after = conn.get(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(json!({
         "get": got.map(|v| String::from_utf8_lossy(&v).into_owned()),
@@ -157,11 +200,19 @@ fn key_value_ops(label: &str) -> Result<Value> {
         Err(e) => return Ok(json!({ "open_error": format!("{e:?}") })),
     };
     let key = format!("probe-{}", header_nonce());
-    let missing = store.get(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?.is_none();
-    store.set(&key, b"value").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let missing = store
+        .get(&key)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .is_none();
+    store
+        .set(&key, b"value")
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let got = store.get(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let exists = store.exists(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let listed = store.get_keys().map_err(|e| anyhow::anyhow!("{e:?}"))?.contains(&key);
+    let listed = store
+        .get_keys()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .contains(&key);
     store.delete(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let exists_after = store.exists(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(json!({
@@ -172,7 +223,12 @@ fn key_value_ops(label: &str) -> Result<Value> {
 }
 
 async fn outbound(url: &str) -> Value {
-    let request = Request::builder().method(Method::Post).uri(url).header("x-probe", "1").body("ping").build();
+    let request = Request::builder()
+        .method(Method::Post)
+        .uri(url)
+        .header("x-probe", "1")
+        .body("ping")
+        .build();
     match spin_sdk::http::send::<_, Response>(request).await {
         Ok(response) => json!({
             "status": response.status(),
@@ -184,5 +240,8 @@ async fn outbound(url: &str) -> Value {
 
 /// A value unique enough to keep concurrent probe runs apart.
 fn header_nonce() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
