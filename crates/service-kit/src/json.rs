@@ -124,10 +124,17 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_400_and_shape_errors_422_with_the_field() {
-        assert_eq!(parse_bytes::<Order>(b"{\"items\": [").unwrap_err().status, 400);
-        let err = parse_bytes::<Order>(br#"{"items": [{"sku": "A", "quantity": -1}]}"#).unwrap_err();
+        assert_eq!(
+            parse_bytes::<Order>(b"{\"items\": [").unwrap_err().status,
+            400
+        );
+        let err =
+            parse_bytes::<Order>(br#"{"items": [{"sku": "A", "quantity": -1}]}"#).unwrap_err();
         assert_eq!(err.status, 422);
-        assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "quantity"]));
+        assert_eq!(
+            err.detail[0]["loc"],
+            json!(["body", "items", 0, "quantity"])
+        );
         let err = parse_bytes::<Order>(br#"{"items": [{"quantity": 1}]}"#).unwrap_err();
         assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "sku"]));
         assert_eq!(err.detail[0]["type"], "missing");
