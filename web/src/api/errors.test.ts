@@ -41,5 +41,6 @@ describe('describeLocation', () => {
   it('drops the body prefix', () => {
     expect(describeLocation(['body', 'password'])).toBe('password');
     expect(describeLocation([])).toBe('');
+    expect(describeLocation(['file', 'row', 3, 'sku'])).toBe('Row 3, sku');
   });
 });

@@ -45,7 +45,7 @@ function asFieldError(item: unknown): FieldError | null {
 
 /** A human-readable label for where an error is: `Row 3, qty` or `email`. */
 export function describeLocation(loc: (string | number)[]): string {
-  const parts = loc.filter((part) => part !== 'body' && part !== 'query' && part !== 'rows');
+  const parts = loc.filter((part) => !['body', 'query', 'file', 'rows'].includes(String(part)));
   const rowIndex = parts.findIndex((part) => typeof part === 'number');
   const labels = parts.map((part, index) => {
     if (index === rowIndex) return `Row ${part}`;
