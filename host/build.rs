@@ -34,6 +34,25 @@ fn main() {
 "#,
         path = wit.display().to_string()
     );
+    // The export a Redis-triggered component implements.
+    let redis_trigger = format!(
+        r#"pub mod redis_trigger {{
+    wasmtime::component::bindgen!({{
+        path: {path:?},
+        inline: "
+            package spin-host:redis-trigger;
+            world redis-trigger {{
+                export fermyon:spin/inbound-redis;
+            }}
+        ",
+        world: "spin-host:redis-trigger/redis-trigger",
+        exports: {{ default: async }},
+    }});
+}}
+"#,
+        path = wit.display().to_string()
+    );
+    let bindings = format!("{bindings}\n{redis_trigger}");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("spin_bindings.rs");
     std::fs::write(out, bindings).expect("writing bindings");
 }

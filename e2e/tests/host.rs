@@ -429,3 +429,34 @@ async fn start_up_errors_name_their_cause() {
     assert!(err.contains("invalid manifest"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn redis_trigger_runs_a_fresh_instance_per_message() {
+    let channel = format!("probe-{}", uuid::Uuid::new_v4().simple());
+    let mut options = probe_options();
+    options
+        .variables
+        .push(("redis_channel".into(), channel.clone()));
+    let app = TestApp::spawn_with(options).await;
+    // The subscription starts with the app; give it a moment before publishing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 0..3 {
+        let path = format!(
+            "/probe/publish?url={}&channel={channel}&message=m{n}",
+            encode("redis://127.0.0.1:6379")
+        );
+        assert_eq!(get_json(&app, &path).await["published"], true);
+    }
+    for n in 0..3 {
+        let mut seen = Value::Null;
+        for _ in 0..50 {
+            seen = get_json(&app, &format!("/fallback/kv-get?key=message:m{n}")).await["value"]
+                .clone();
+            if !seen.is_null() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen, format!("m{n}"), "message m{n} was handled");
+    }
+}

@@ -22,6 +22,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 use crate::bindings;
+use crate::bindings::redis_trigger::RedisTriggerPre;
 use crate::key_value::KeyValueStores;
 use crate::manifest::{FileMount, Manifest, RouteDecl, SourceDecl};
 use crate::outbound::AllowedHosts;
@@ -55,7 +56,10 @@ pub struct ComponentConfig {
 }
 
 struct LoadedComponent {
-    pre: ProxyPre<InstanceState>,
+    /// Set when the component exports `wasi:http/incoming-handler`.
+    http: Option<ProxyPre<InstanceState>>,
+    /// Set when the component exports `fermyon:spin/inbound-redis`.
+    redis: Option<RedisTriggerPre<InstanceState>>,
     config: Arc<ComponentConfig>,
 }
 
@@ -130,11 +134,18 @@ impl App {
                 .instantiate_pre(&component)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}`: unsatisfied imports"))?;
-            let pre = ProxyPre::new(instance_pre)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("component `{id}` does not export wasi:http/incoming-handler")
-                })?;
+            let http = ProxyPre::new(instance_pre.clone()).ok();
+            let redis = RedisTriggerPre::new(instance_pre).ok();
+            if http.is_none() && manifest.trigger.http.iter().any(|t| t.component == *id) {
+                bail!(
+                    "component `{id}` has an HTTP trigger but does not export wasi:http/incoming-handler"
+                );
+            }
+            if redis.is_none() && manifest.trigger.redis.iter().any(|t| t.component == *id) {
+                bail!(
+                    "component `{id}` has a Redis trigger but does not export fermyon:spin/inbound-redis"
+                );
+            }
 
             let component_variables = ComponentVariables::resolve(&variables, &decl.variables)
                 .with_context(|| format!("component `{id}`"))?;
@@ -167,7 +178,8 @@ impl App {
             components.insert(
                 id.clone(),
                 LoadedComponent {
-                    pre,
+                    http,
+                    redis,
                     config: Arc::new(config),
                 },
             );
@@ -184,14 +196,24 @@ impl App {
             .collect::<Result<Vec<_>>>()?;
         let router = Router::new(routes)?;
 
+        let subscriptions = crate::redis_trigger::subscriptions(&manifest, &variables)?;
+
         spawn_epoch_ticker(&engine);
-        Ok(Arc::new(App {
+        let app = Arc::new(App {
             engine,
             router,
             components,
             services,
             request_timeout: options.request_timeout,
-        }))
+        });
+        for s in &subscriptions {
+            println!(
+                "Redis trigger: channel {:?} on {} → {}",
+                s.channel, s.address, s.component
+            );
+        }
+        crate::redis_trigger::start(app.clone(), subscriptions);
+        Ok(app)
     }
 
     pub fn has_component(&self, id: &str) -> bool {
@@ -222,11 +244,15 @@ impl App {
             },
             Entry::Chained(component) => self.router.route_of_component(component, &path),
         };
-        let Some(component) = self.components.get(&matched.component) else {
+        let Some((component, pre)) = self
+            .components
+            .get(&matched.component)
+            .and_then(|c| c.http.as_ref().map(|pre| (c, pre)))
+        else {
             return text_response(StatusCode::NOT_FOUND, "Not Found");
         };
         set_spin_headers(&mut req, &matched, client_addr);
-        match self.run(component, req).await {
+        match self.run(component, pre, req).await {
             Ok(response) => response,
             Err(failure) => failure.into_response(&component.config.id),
         }
@@ -235,6 +261,7 @@ impl App {
     async fn run<B>(
         self: &Arc<Self>,
         component: &LoadedComponent,
+        pre: &ProxyPre<InstanceState>,
         req: Request<B>,
     ) -> Result<Response<HyperOutgoingBody>, Failure>
     where
@@ -255,7 +282,7 @@ impl App {
             .http()
             .new_response_outparam(sender)
             .map_err(Failure::Setup)?;
-        let pre = component.pre.clone();
+        let pre = pre.clone();
         let timeout = self.request_timeout;
 
         // The guest runs in its own task: it may keep streaming the body after it has
@@ -287,6 +314,39 @@ impl App {
                     "the component's task failed: {join}"
                 ))),
             },
+        }
+    }
+
+    /// Handles one message of a Redis channel with a fresh instance of `component`.
+    pub async fn handle_redis_message(
+        self: &Arc<Self>,
+        component: &str,
+        payload: Vec<u8>,
+    ) -> Result<()> {
+        let loaded = self
+            .components
+            .get(component)
+            .with_context(|| format!("no component `{component}`"))?;
+        let pre = loaded
+            .redis
+            .clone()
+            .with_context(|| format!("component `{component}` handles no Redis messages"))?;
+        let mut store = self.new_store(loaded)?;
+        let run = async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .fermyon_spin_inbound_redis()
+                .call_handle_message(&mut store, &payload)
+                .await
+        };
+        match tokio::time::timeout(self.request_timeout, run).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => bail!("component `{component}` failed to handle the message: {e:?}"),
+            Ok(Err(trap)) => bail!("component `{component}` trapped: {trap:?}"),
+            Err(_) => bail!(
+                "component `{component}` exceeded the time limit of {:?}",
+                self.request_timeout
+            ),
         }
     }
 

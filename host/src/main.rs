@@ -10,6 +10,7 @@ mod outbound_http;
 mod postgres;
 mod redis;
 mod redis_pool;
+mod redis_trigger;
 mod routing;
 mod runtime_config;
 mod server;

@@ -37,7 +37,20 @@ pub struct Application {
     #[serde(default)]
     pub authors: Vec<String>,
     #[serde(default)]
-    pub trigger: Option<toml::Value>,
+    pub trigger: ApplicationTriggers,
+}
+
+/// `[application.trigger.redis]`: settings shared by every Redis trigger.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApplicationTriggers {
+    #[serde(default)]
+    pub redis: Option<RedisTriggerSettings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisTriggerSettings {
+    pub address: String,
 }
 
 #[allow(
@@ -66,7 +79,24 @@ pub struct Triggers {
     #[serde(default)]
     pub http: Vec<HttpTrigger>,
     #[serde(default)]
-    pub redis: Vec<toml::Value>,
+    pub redis: Vec<RedisTrigger>,
+}
+
+/// `[[trigger.redis]]`: a component that handles the messages of one channel.
+#[allow(
+    dead_code,
+    reason = "keys Spin accepts that this host does not use are declared so unknown keys are still rejected"
+)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisTrigger {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Defaults to `[application.trigger.redis] address`.
+    #[serde(default)]
+    pub address: Option<String>,
+    pub channel: String,
+    pub component: String,
 }
 
 #[allow(
@@ -172,6 +202,21 @@ impl Manifest {
                     "trigger for route {:?} names component `{}`, which is not defined",
                     trigger.route,
                     trigger.component
+                );
+            }
+        }
+        for trigger in &manifest.trigger.redis {
+            if !manifest.component.contains_key(&trigger.component) {
+                bail!(
+                    "trigger for Redis channel {:?} names component `{}`, which is not defined",
+                    trigger.channel,
+                    trigger.component
+                );
+            }
+            if trigger.address.is_none() && manifest.application.trigger.redis.is_none() {
+                bail!(
+                    "trigger for Redis channel {:?} has no address: set `address`, or [application.trigger.redis] address",
+                    trigger.channel
                 );
             }
         }

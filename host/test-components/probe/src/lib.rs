@@ -37,6 +37,20 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
             Ok(text) => json!({ "content": text }),
             Err(e) => json!({ "error": e.to_string() }),
         },
+        "/publish" => {
+            let conn = spin_sdk::redis::Connection::open(&arg("url"))
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            conn.publish(&arg("channel"), &arg("message").into_bytes())
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            json!({ "published": true })
+        }
+        "/kv-get" => {
+            let store = Store::open_default().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let value = store
+                .get(&arg("key"))
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            json!({ "value": value.map(|v| String::from_utf8_lossy(&v).into_owned()) })
+        }
         "/env" => json!({ "value": std::env::var(arg("name")).ok() }),
         "/echo" => {
             json!({ "method": req.method().to_string(), "body": String::from_utf8_lossy(req.body()) })
