@@ -4,18 +4,18 @@
 SHELL := /bin/bash
 LISTEN ?= 127.0.0.1:3000
 CARGO_WASM := cargo build --target wasm32-wasip2 --release
+# The application's components, and the test components the host conformance tests run.
 COMPONENTS := -p users -p inventory -p orders -p static-files
+TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
-.PHONY: run test setup build build-native build-components build-web migrate lint bench bench-host fmt
+.PHONY: run test setup build build-native build-components build-web migrate lint fmt \
+	test-rust test-web bench bench-host reliability demo-data
 
-run: build migrate
+run: setup build migrate
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
-test: setup build lint
-	cargo nextest run --workspace --release --no-fail-fast
-	npm --prefix web test
-	npm --prefix web run test:browser
+test: setup build lint test-rust test-web
 
 setup:
 	scripts/setup.sh
@@ -26,7 +26,7 @@ build-native:
 	cargo build --release -p spin-host -p migrate
 
 build-components:
-	$(CARGO_WASM) $(COMPONENTS) -p probe
+	$(CARGO_WASM) $(COMPONENTS) $(TEST_COMPONENTS)
 
 build-web:
 	npm --prefix web ci --no-audit --no-fund
@@ -44,5 +44,18 @@ lint:
 fmt:
 	cargo fmt --all
 
-bench: build migrate
+# Unit tests, host conformance and end-to-end tests (each starts the app on spin-host).
+test-rust:
+	cargo nextest run --workspace --release --no-fail-fast
+
+# The SPA's unit tests, then its browser tests against the real app.
+test-web:
+	npm --prefix web test
+	npm --prefix web run test:browser
+
+# Benchmarks and fault-injection suites: not part of `make test`.
+bench:
 	scripts/bench.sh
+
+bench-host:
+	scripts/bench-host.sh
