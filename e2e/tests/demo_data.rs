@@ -97,7 +97,10 @@ async fn demo_data_fills_the_app_through_its_api() {
         .map(|o| -days_ago(o["created_at"].as_str().unwrap(), &today))
         .collect();
     assert!(ages.iter().all(|a| (0..=90).contains(a)), "{ages:?}");
-    assert!(ages.iter().any(|a| *a >= 30), "history spans weeks: {ages:?}");
+    assert!(
+        ages.iter().any(|a| *a >= 30),
+        "history spans weeks: {ages:?}"
+    );
 
     // Demo users can sign in with the documented password and see their own orders.
     let user = list

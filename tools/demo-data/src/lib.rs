@@ -344,7 +344,13 @@ impl Api {
     async fn ensure_user(&self, name: &str, email: &str) -> Result<(i64, bool, Option<String>)> {
         let body = json!({ "name": name, "email": email, "password": plan::USER_PASSWORD });
         let reply = self
-            .call(Method::POST, "/users/register", None, Body::Json(&body), &[])
+            .call(
+                Method::POST,
+                "/users/register",
+                None,
+                Body::Json(&body),
+                &[],
+            )
             .await?;
         match reply.status {
             StatusCode::CREATED => {

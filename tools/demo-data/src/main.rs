@@ -89,7 +89,10 @@ mod tests {
             "100000",
         ])
         .unwrap();
-        assert_eq!((args.users, args.items, args.orders), (10_000, 5_000, 100_000));
+        assert_eq!(
+            (args.users, args.items, args.orders),
+            (10_000, 5_000, 100_000)
+        );
         assert_eq!(args.seed, 42);
     }
 }

@@ -18,55 +18,106 @@ pub const STATUSES: [&str; 5] = ["pending", "processing", "shipped", "delivered"
 
 const FIRST_NAMES: [&str; 24] = [
     "Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farah", "Gabriel", "Hana", "Ivan", "Jade",
-    "Kenji", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tariq",
-    "Uma", "Victor", "Wen", "Yusuf",
+    "Kenji", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma",
+    "Victor", "Wen", "Yusuf",
 ];
 const LAST_NAMES: [&str; 20] = [
     "Andersen", "Baker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
     "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi", "Silva",
     "Tanaka", "Weber",
 ];
-/// (SKU prefix, category, nouns, price range in cents).
-const CATEGORIES: [(&str, &str, [&str; 6], (i64, i64)); 6] = [
+/// A catalogue section: SKU prefix, name, product nouns, price range in cents.
+type Category = (&'static str, &'static str, [&'static str; 6], (i64, i64));
+const CATEGORIES: [Category; 6] = [
     (
         "KIT",
         "Kitchen",
-        ["Chef Knife", "Skillet", "Kettle", "Cutting Board", "Mixing Bowl", "Grater"],
+        [
+            "Chef Knife",
+            "Skillet",
+            "Kettle",
+            "Cutting Board",
+            "Mixing Bowl",
+            "Grater",
+        ],
         (499, 12_999),
     ),
     (
         "OFF",
         "Office",
-        ["Notebook", "Desk Lamp", "Stapler", "Monitor Arm", "Pen Set", "Organizer"],
+        [
+            "Notebook",
+            "Desk Lamp",
+            "Stapler",
+            "Monitor Arm",
+            "Pen Set",
+            "Organizer",
+        ],
         (199, 24_999),
     ),
     (
         "ELE",
         "Electronics",
-        ["USB-C Cable", "Headphones", "Power Bank", "Keyboard", "Webcam", "Charger"],
+        [
+            "USB-C Cable",
+            "Headphones",
+            "Power Bank",
+            "Keyboard",
+            "Webcam",
+            "Charger",
+        ],
         (999, 49_999),
     ),
     (
         "OUT",
         "Outdoor",
-        ["Water Bottle", "Backpack", "Headlamp", "Tent Stakes", "Camp Stool", "Rain Jacket"],
+        [
+            "Water Bottle",
+            "Backpack",
+            "Headlamp",
+            "Tent Stakes",
+            "Camp Stool",
+            "Rain Jacket",
+        ],
         (799, 29_999),
     ),
     (
         "HOM",
         "Home",
-        ["Throw Pillow", "Candle", "Picture Frame", "Towel Set", "Vase", "Doormat"],
+        [
+            "Throw Pillow",
+            "Candle",
+            "Picture Frame",
+            "Towel Set",
+            "Vase",
+            "Doormat",
+        ],
         (299, 8_999),
     ),
     (
         "TOY",
         "Toys",
-        ["Puzzle", "Building Set", "Plush Bear", "Board Game", "Kite", "Yo-Yo"],
+        [
+            "Puzzle",
+            "Building Set",
+            "Plush Bear",
+            "Board Game",
+            "Kite",
+            "Yo-Yo",
+        ],
         (299, 5_999),
     ),
 ];
 const ADJECTIVES: [&str; 10] = [
-    "Classic", "Compact", "Deluxe", "Eco", "Heavy-Duty", "Mini", "Pro", "Travel", "Vintage",
+    "Classic",
+    "Compact",
+    "Deluxe",
+    "Eco",
+    "Heavy-Duty",
+    "Mini",
+    "Pro",
+    "Travel",
+    "Vintage",
     "Smart",
 ];
 
@@ -338,7 +389,13 @@ mod tests {
         assert_eq!(a.users, b.users);
         assert_eq!(a.items, b.items);
         assert_eq!(a.orders, b.orders);
-        let c = Plan::new(Sizes { seed: 7, ..sizes(20, 30, 200) }, now());
+        let c = Plan::new(
+            Sizes {
+                seed: 7,
+                ..sizes(20, 30, 200)
+            },
+            now(),
+        );
         assert_ne!(a.orders, c.orders);
     }
 
