@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The application benchmark (issue 9): the whole app on spin-host with real PostgreSQL and
+# Redis, seeded with 10,000 users, 5,000 SKUs and 100,000 orders, loaded by wrk at 1, 16
+# and 64 concurrent clients. Not part of `make test`. Usage: scripts/bench.sh (make bench)
+#
+# Prints a table (req/s, p50, p99, non-2xx, host peak RSS) and writes the raw results to
+# bench/results/<UTC date>/app-<UTC time>.json (see bench/README.md).
+#
+# Knobs (environment):
+#   BENCH_DURATION=10s     each measured run      BENCH_WARMUP=2s   warm-up per endpoint
+#   BENCH_CONCURRENCY="1 16 64"                   BENCH_SKIP_BUILD=1  use the built artefacts
+#   BENCH_ONLY=regex       only the endpoints whose name matches (e.g. 'orders|static')
+#   BENCH_KEEP_DB=1        keep the bench_ databases (and the Redis keys) at the end
+#
+# Only 127.0.0.1 is ever loaded; every run is bounded in time; the host and the RSS sampler
+# are stopped on exit, and the bench databases dropped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+CONCURRENCY=${BENCH_CONCURRENCY:-1 16 64}
+ONLY=${BENCH_ONLY:-.}
+PREFIX=bench_
+NAMESPACE=bench
+PG=postgres://postgres@127.0.0.1:5432
+JWT_SECRET=bench-jwt-secret-0123456789abcdef0123456789
+SERVICE_TOKEN=bench-service-token
+HOST_BIN=$ROOT/target/release/spin-host
+WORK=$ROOT/target/bench-app
+STAMP_DATE=$(date -u +%Y-%m-%d)
+STAMP_TIME=$(date -u +%H%M%S)
+OUT_DIR=$ROOT/bench/results/$STAMP_DATE
+OUT=$OUT_DIR/app-$STAMP_TIME.json
+
+log() { echo "bench: $*" >&2; }
+
+# --- Tools and build ----------------------------------------------------------------------
+# wrk (Debian) rather than oha: it installs in seconds and, being a small C event loop,
+# takes less of the 2 cores it shares with the app than oha's runtime would.
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (apt-get)"
+  apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+  apt_get update -qq
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq wrk >/dev/null
+fi
+for tool in psql redis-cli curl python3 jq; do
+  command -v "$tool" >/dev/null || { log "$tool is required"; exit 1; }
+done
+
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  log "building (release)"
+  cargo build --release -p spin-host -p migrate
+  rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+  cargo build --target wasm32-wasip2 --release -p users -p inventory -p orders -p static-files
+  if [ ! -f web/dist/index.html ]; then
+    npm --prefix web ci --no-audit --no-fund
+    npm --prefix web run build
+  fi
+fi
+
+# --- Clean-up on every exit ---------------------------------------------------------------
+HOST_PID=
+SAMPLER_PID=
+drop_databases() {
+  for service in users inventory orders; do
+    psql "$PG/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$PREFIX$service\" WITH (FORCE)" \
+      >/dev/null 2>&1 || true
+  done
+}
+drop_redis_keys() {
+  redis-cli -h 127.0.0.1 --scan --pattern "$NAMESPACE:*" 2>/dev/null |
+    xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
+}
+cleanup() {
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+  if [ -n "$HOST_PID" ]; then
+    kill "$HOST_PID" 2>/dev/null || true
+    wait "$HOST_PID" 2>/dev/null || true
+  fi
+  if [ -z "${BENCH_KEEP_DB:-}" ]; then
+    drop_databases
+    drop_redis_keys
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- Fresh databases, seeded --------------------------------------------------------------
+rm -rf "$WORK"
+mkdir -p "$WORK" "$OUT_DIR"
+drop_databases
+drop_redis_keys
+target/release/migrate --prefix "$PREFIX" >/dev/null
+seed() { # service file
+  local started=$SECONDS
+  psql "$PG/$PREFIX$1" -q -v ON_ERROR_STOP=1 -f "scripts/bench/$2" >/dev/null
+  log "seeded $1 ($2) in $((SECONDS - started)) s"
+}
+seed users seed-users.sql
+seed inventory seed-inventory.sql
+seed orders seed-orders.sql
+count() { psql "$PG/$PREFIX$1" -qAt -c "SELECT count(*) FROM $2"; }
+log "rows: users $(count users users), items $(count inventory items)," \
+  "orders $(count orders orders), reservations $(count inventory reservations)"
+
+# --- The host -----------------------------------------------------------------------------
+cat >"$WORK/runtime-config.toml" <<EOF
+[key_value_store.default]
+type = "redis"
+url = "redis://127.0.0.1:6379"
+EOF
+"$HOST_BIN" up -f spin.toml --listen 127.0.0.1:0 --runtime-config-file "$WORK/runtime-config.toml" \
+  --variable "users_db_url=$PG/${PREFIX}users?sslmode=disable" \
+  --variable "inventory_db_url=$PG/${PREFIX}inventory?sslmode=disable" \
+  --variable "orders_db_url=$PG/${PREFIX}orders?sslmode=disable" \
+  --variable "redis_namespace=$NAMESPACE" \
+  --variable "jwt_secret=$JWT_SECRET" \
+  --variable "service_token=$SERVICE_TOKEN" \
+  >"$WORK/host.log" 2>&1 &
+HOST_PID=$!
+BASE=
+for _ in $(seq 1 600); do
+  BASE=$(sed -n 's/^Serving \(http:[^ ]*\).*/\1/p' "$WORK/host.log" | head -n1)
+  [ -n "$BASE" ] && break
+  kill -0 "$HOST_PID" 2>/dev/null || { cat "$WORK/host.log" >&2; log "the host exited"; exit 1; }
+  sleep 0.2
+done
+[ -n "$BASE" ] || { log "the host did not start"; exit 1; }
+case "$BASE" in http://127.0.0.1:*) ;; *) log "unexpected address $BASE"; exit 1 ;; esac
+log "host pid $HOST_PID serving $BASE"
+
+rss_kb() { awk -v f="$2" '$1 == f":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# --- Tokens: real logins (the seeded users share the admin's password) ---------------------
+login() { # email → token
+  curl -sf "$BASE/users/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"password123\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+ADMIN_TOKEN=$(login admin@test.com)
+echo "$ADMIN_TOKEN" >"$WORK/admin.tokens"
+# bench1..bench65 without bench50 (every 50th seeded user is inactive): 64 users.
+for n in $(seq 1 65); do
+  [ "$n" = 50 ] || echo "bench$n@example.com"
+done | xargs -P 2 -I{} bash -c "$(declare -f login); BASE=$BASE login {}" >"$WORK/user.tokens"
+log "logged in $(wc -l <"$WORK/user.tokens") users and the admin"
+
+MAIN_JS=$(curl -sf "$BASE/" | grep -o '/assets/[^"]*\.js' | head -n1)
+[ -n "$MAIN_JS" ] || { log "no main JS asset in index.html"; exit 1; }
+
+# --- Load runs ----------------------------------------------------------------------------
+RUNS=$WORK/runs.jsonl
+: >"$RUNS"
+sampler() { # pid file: the largest VmRSS seen, every 100 ms
+  local max=0 now
+  while kill -0 "$1" 2>/dev/null; do
+    now=$(rss_kb "$1" VmRSS)
+    [ "${now:-0}" -gt "$max" ] && max=$now && echo "$max" >"$2"
+    sleep 0.1
+  done
+}
+
+# endpoint NAME MODE TOKENS PATH [HEADER]
+endpoint() {
+  local name=$1 mode=$2 tokens=$3 path=$4 header=${5:-}
+  [[ $name =~ $ONLY ]] || return 0
+  local tokfile=
+  [ "$tokens" = none ] || tokfile=$WORK/$tokens.tokens
+  local c threads result
+  BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$WORK/warmup.json \
+    wrk -t 2 -c 16 -d "$WARMUP" --timeout 10s -s scripts/bench/app.lua "$BASE$path" >/dev/null
+  for c in $CONCURRENCY; do
+    threads=$((c < 2 ? 1 : 2))
+    result=$WORK/run.json
+    echo 0 >"$WORK/rss"
+    sampler "$HOST_PID" "$WORK/rss" &
+    SAMPLER_PID=$!
+    BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
+      wrk -t "$threads" -c "$c" -d "$DURATION" --timeout 10s -s scripts/bench/app.lua \
+      "$BASE$path" >"$WORK/wrk.txt"
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=
+    python3 - "$result" "$name" "$c" "$path" "$(cat "$WORK/rss")" \
+      "$(rss_kb "$HOST_PID" VmHWM)" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RUNS" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+run.update(endpoint=sys.argv[2], clients=int(sys.argv[3]), path=sys.argv[4],
+           host_rss_peak_kb=int(sys.argv[5]), host_vmhwm_kb=int(sys.argv[6]),
+           load1=float(sys.argv[7]))
+print(json.dumps(run))
+PY
+    log "$(tail -n1 "$RUNS" | jq -r '"\(.endpoint) c=\(.clients): \(.rps) req/s, p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms, statuses \(.statuses | tojson)"')"
+  done
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average before the runs: $LOAD_BEFORE"
+endpoint users_me get user /users/me
+endpoint inventory_list_cached get user /inventory/
+endpoint inventory_list_uncached uncached user /inventory/
+endpoint orders_list_user get user /orders/
+endpoint orders_list_admin get admin /orders/
+endpoint orders_create order user /orders/
+endpoint orders_analytics_user get user /orders/analytics
+endpoint orders_analytics_admin get admin /orders/analytics
+endpoint static_index get none / 'Accept-Encoding: br, gzip'
+endpoint static_main_js get none "$MAIN_JS" 'Accept-Encoding: br, gzip'
+
+# --- CSV: 10,000-row imports, and exports, timed with curl ---------------------------------
+CSV_RUNS=$WORK/csv.jsonl
+: >"$CSV_RUNS"
+python3 - "$WORK" <<'PY'
+import sys
+work = sys.argv[1]
+with open(f"{work}/users.csv", "w") as f:
+    f.write("name,email,role,is_active\n")
+    for n in range(1, 10001):
+        f.write(f"Imported User {n},imported{n}@example.com,user,true\n")
+with open(f"{work}/inventory.csv", "w") as f:
+    f.write("sku,qty,name,price\n")
+    for n in range(1, 10001):
+        f.write(f"IMPORT-{n:05d},{n % 1000},Imported item {n},{n % 300 + 1}.50\n")
+with open(f"{work}/orders.csv", "w") as f:
+    f.write("id,user_id,total,status,items_json,created_at\n")
+    for n in range(1, 10001):
+        price = n % 500 + 1
+        items = f'[{{""sku"": ""BENCH-{n % 5000 + 1:05d}"", ""quantity"": 2, ""price"": ""{price}.99""}}]'
+        f.write(f'import-{n:06d},{2 + n % 10000},{2 * price + 1.98:.2f},delivered,"{items}",'
+                f"2026-01-{n % 28 + 1:02d}T10:00:00Z\n")
+PY
+csv_run() { # name method path [file]
+  local name=$1 method=$2 path=$3 file=${4:-} peak_before out
+  [[ csv_$name =~ $ONLY ]] || return 0
+  echo 0 >"$WORK/rss"
+  sampler "$HOST_PID" "$WORK/rss" &
+  SAMPLER_PID=$!
+  if [ "$method" = POST ]; then
+    out=$(curl -s -o "$WORK/csv-body" -w '%{http_code} %{time_total} %{size_download}' \
+      --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" -F "file=@$file;type=text/csv" \
+      "$BASE$path")
+  else
+    out=$(curl -s -o "$WORK/csv-body" -w '%{http_code} %{time_total} %{size_download}' \
+      --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE$path")
+  fi
+  kill "$SAMPLER_PID" 2>/dev/null || true
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=
+  python3 - "$name" "$method" "$path" "$out" "$WORK/csv-body" "$(cat "$WORK/rss")" \
+    "$(rss_kb "$HOST_PID" VmHWM)" "${file:+$(($(wc -l <"$file") - 1))}" >>"$CSV_RUNS" <<'PY'
+import json, sys
+name, method, path, out, body, rss, hwm, rows_in = sys.argv[1:9]
+status, seconds, size = out.split()
+text = open(body, "rb").read()
+run = dict(endpoint=f"csv_{name}", method=method, path=path, status=int(status),
+           seconds=float(seconds), bytes=int(size), host_rss_peak_kb=int(rss),
+           host_vmhwm_kb=int(hwm))
+if method == "POST":
+    run["rows"] = int(rows_in)
+    try:
+        report = json.loads(text)
+        run["result"] = {k: v for k, v in report.items() if k != "temp_passwords"}
+    except ValueError:
+        run["result"] = text[:300].decode("utf-8", "replace")
+else:
+    run["rows"] = max(text.count(b"\n") - 1, 0)  # rows of a CSV without embedded newlines
+print(json.dumps(run))
+PY
+  log "csv $name: $(tail -n1 "$CSV_RUNS")"
+}
+csv_run users_import POST /users/import/csv "$WORK/users.csv"
+csv_run users_export GET /users/export/csv
+csv_run inventory_import POST /inventory/import/csv "$WORK/inventory.csv"
+csv_run inventory_export GET /inventory/export/csv
+csv_run orders_import POST /orders/import/csv "$WORK/orders.csv"
+csv_run orders_export GET /orders/export/csv
+csv_run orders_export_10k GET "/orders/export/csv?from=2026-01-01T00:00:00Z&to=2026-01-28T23:59:59Z"
+
+# --- Results ------------------------------------------------------------------------------
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$RUNS" "$CSV_RUNS" "$OUT" "$LOAD_BEFORE" "$LOAD_AFTER" \
+  "$(rss_kb "$HOST_PID" VmHWM)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  "$DURATION" <<'PY'
+import json, os, platform, sys, datetime
+runs_file, csv_file, out, load_before, load_after, hwm, commit, duration = sys.argv[1:9]
+runs = [json.loads(l) for l in open(runs_file) if l.strip()]
+csv_runs = [json.loads(l) for l in open(csv_file) if l.strip()]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+result = {
+    "suite": "app",
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "commit": commit,
+    "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+                "mem_total_kb": int(next(l.split()[1] for l in open("/proc/meminfo")
+                                         if l.startswith("MemTotal")))},
+    "load_average_before": load_before, "load_average_after": load_after,
+    "duration_per_run": duration, "load_generator": "wrk 4.1 (scripts/bench/app.lua)",
+    "seed": {"users": 10000, "skus": 5000, "orders": 100000},
+    "host_vmhwm_kb_at_end": int(hwm),
+    "runs": runs, "csv": csv_runs,
+}
+json.dump(result, open(out, "w"), indent=1)
+
+print()
+print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}")
+for r in runs:
+    errors = r["non_2xx"] + sum(r["socket_errors"].values())
+    print(f"{r['endpoint']:<26}{r['clients']:>7}{r['rps']:>9.0f}{r['latency_ms']['p50']:>9.2f}"
+          f"{r['latency_ms']['p99']:>9.2f}{errors:>9}{r['host_rss_peak_kb'] / 1024:>8.0f}")
+print()
+print(f"{'csv':<26}{'status':>7}{'rows':>9}{'seconds':>9}{'MB':>9}{'RSS MB':>8}")
+for r in csv_runs:
+    print(f"{r['endpoint']:<26}{r['status']:>7}{r['rows']:>9}{r['seconds']:>9.2f}"
+          f"{r['bytes'] / 1e6:>9.2f}{r['host_rss_peak_kb'] / 1024:>8.0f}")
+print()
+print(f"host peak RSS (VmHWM): {int(hwm) / 1024:.0f} MB; load average before {load_before}, "
+      f"after {load_after}; {os.cpu_count()} cores ({cpu})")
+print(f"raw results: {os.path.relpath(out)}")
+PY
