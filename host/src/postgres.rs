@@ -142,10 +142,28 @@ impl wit::HostConnection for InstanceState {
     }
 }
 
-async fn checkout(pool: &Pool) -> Result<deadpool_postgres::Object, Error> {
-    pool.get()
+/// A pooled connection with `statement` prepared (and cached on that connection).
+async fn prepare(
+    pool: &Pool,
+    statement: &str,
+) -> Result<(deadpool_postgres::Object, tokio_postgres::Statement), Error> {
+    let client = pool
+        .get()
         .await
-        .map_err(|e| Error::ConnectionFailed(format!("{e}")))
+        .map_err(|e| Error::ConnectionFailed(format!("{e}")))?;
+    let prepared = client
+        .prepare_cached(statement)
+        .await
+        .map_err(query_error)?;
+    Ok((client, prepared))
+}
+
+fn params_of(params: Vec<ParameterValue>) -> Vec<Param> {
+    params.into_iter().map(Param).collect()
+}
+
+fn as_refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
 async fn run_query(
@@ -153,14 +171,12 @@ async fn run_query(
     statement: &str,
     params: Vec<ParameterValue>,
 ) -> Result<RowSet, Error> {
-    let client = checkout(pool).await?;
-    let params = params.into_iter().map(Param).collect::<Vec<_>>();
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let prepared = client
-        .prepare_cached(statement)
+    let (client, prepared) = prepare(pool, statement).await?;
+    let params = params_of(params);
+    let rows = client
+        .query(&prepared, &as_refs(&params))
         .await
         .map_err(query_error)?;
-    let rows = client.query(&prepared, &refs).await.map_err(query_error)?;
     let columns = prepared
         .columns()
         .iter()
@@ -181,14 +197,12 @@ async fn run_execute(
     statement: &str,
     params: Vec<ParameterValue>,
 ) -> Result<u64, Error> {
-    let client = checkout(pool).await?;
-    let params = params.into_iter().map(Param).collect::<Vec<_>>();
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let prepared = client
-        .prepare_cached(statement)
+    let (client, prepared) = prepare(pool, statement).await?;
+    let params = params_of(params);
+    client
+        .execute(&prepared, &as_refs(&params))
         .await
-        .map_err(query_error)?;
-    client.execute(&prepared, &refs).await.map_err(query_error)
+        .map_err(query_error)
 }
 
 fn query_error(e: tokio_postgres::Error) -> Error {
