@@ -2,6 +2,8 @@
 //! with its own freshly migrated databases and its own Redis key namespace, and talks to
 //! it over real HTTP.
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the inventory service (issue 4): the real app on the local host,
 //! against real PostgreSQL and Redis, over HTTP.
 
+use e2e::bench::{percentiles, timed};
 use e2e::{AppOptions, SERVICE_TOKEN, StatusCode, TestApp};
 use futures::future::join_all;
 use reqwest::multipart::{Form, Part};
@@ -862,40 +863,6 @@ async fn health_unknown_paths_and_methods() {
         .request(reqwest::Method::PATCH, "/inventory/", Some(&admin), None)
         .await;
     assert_eq!(wrong_method.status(), 405);
-}
-
-/// Latency percentiles of `samples` (milliseconds), as `p50 / p99`.
-fn percentiles(mut samples: Vec<f64>) -> String {
-    samples.sort_by(f64::total_cmp);
-    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
-    format!(
-        "p50 {:.2} ms, p99 {:.2} ms ({} requests)",
-        at(0.5),
-        at(0.99),
-        samples.len()
-    )
-}
-
-/// Runs `requests` requests, `concurrency` at a time; returns each one's latency in ms.
-async fn timed<F, Fut>(requests: usize, concurrency: usize, send: F) -> Vec<f64>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = StatusCode>,
-{
-    use futures::stream::{self, StreamExt};
-    stream::iter(0..requests)
-        .map(|i| {
-            let request = send(i);
-            async move {
-                let started = std::time::Instant::now();
-                let status = request.await;
-                assert!(status.is_success(), "{status}");
-                started.elapsed().as_secs_f64() * 1000.0
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await
 }
 
 /// The issue's benchmark: `cargo nextest run --release -p e2e --test inventory
