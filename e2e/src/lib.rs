@@ -61,7 +61,16 @@ pub struct TestApp {
     pub id: String,
     child: Child,
     databases: Vec<String>,
+    launch: Launch,
     _tmp: TempDir,
+}
+
+/// How the host was started, so [`TestApp::restart_host`] can start it again the same way.
+struct Launch {
+    manifest: PathBuf,
+    runtime_config: PathBuf,
+    variables: Vec<(String, String)>,
+    options: AppOptions,
 }
 
 struct TempDir(PathBuf);
@@ -129,35 +138,13 @@ impl TestApp {
             .manifest
             .clone()
             .unwrap_or_else(|| repo_root().join("spin.toml"));
-        let mut command = host_command(&manifest, &runtime_config, &variables, &options);
-        command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("running {}", host_binary().display()))?;
-
-        // The host prints `Serving http://ADDR` once it listens; everything after that
-        // (the components' log lines) is forwarded to the test's output.
-        let stdout = child.stdout.take().context("host stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let base_url = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(url) = line.strip_prefix("Serving ") {
-                    return Ok(url.trim().to_string());
-                }
-                println!("{line}");
-            }
-            bail!("the host exited before serving")
-        })
-        .await
-        .context("timed out waiting for the host to serve")??;
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                println!("{line}");
-            }
-        });
+        let launch = Launch {
+            manifest,
+            runtime_config,
+            variables,
+            options,
+        };
+        let (child, base_url) = launch.start().await?;
 
         let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
         Ok(TestApp {
@@ -166,8 +153,30 @@ impl TestApp {
             id,
             child,
             databases,
+            launch,
             _tmp: tmp,
         })
+    }
+
+    /// The host's process id (while it runs).
+    pub fn host_pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Kills the host with SIGKILL, as a crash would, and waits until it is gone. The
+    /// databases stay.
+    pub async fn kill_host(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    /// Kills the host (if it still runs) and starts it again on the same databases, Redis
+    /// namespace and variables. It listens on a new port: `base_url` is updated.
+    pub async fn restart_host(&mut self) {
+        self.kill_host().await;
+        let (child, base_url) = self.launch.start().await.expect("restarting the host");
+        self.child = child;
+        self.base_url = base_url;
     }
 
     /// Runs the host with `options` expecting it to refuse to start; returns what it
@@ -301,6 +310,47 @@ impl TestApp {
             password,
             token,
         }
+    }
+}
+
+impl Launch {
+    /// Starts the host; returns it once it serves, with its base URL.
+    async fn start(&self) -> Result<(Child, String)> {
+        let mut command = host_command(
+            &self.manifest,
+            &self.runtime_config,
+            &self.variables,
+            &self.options,
+        );
+        command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("running {}", host_binary().display()))?;
+
+        // The host prints `Serving http://ADDR` once it listens; everything after that
+        // (the components' log lines) is forwarded to the test's output.
+        let stdout = child.stdout.take().context("host stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base_url = tokio::time::timeout(Duration::from_secs(120), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(url) = line.strip_prefix("Serving ") {
+                    return Ok(url.trim().to_string());
+                }
+                println!("{line}");
+            }
+            bail!("the host exited before serving")
+        })
+        .await
+        .context("timed out waiting for the host to serve")??;
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                println!("{line}");
+            }
+        });
+        Ok((child, base_url))
     }
 }
 
