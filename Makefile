@@ -10,12 +10,14 @@ TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
 .PHONY: run test setup build build-native build-components build-web migrate lint fmt \
-	test-rust test-web bench bench-host reliability demo-data
+	test-rust test-web test-deploy bench bench-host reliability
+
+include deploy/compose.mk
 
 run: setup build migrate
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
-test: setup build lint test-rust test-web
+test: setup build lint test-rust test-deploy test-web
 
 setup:
 	scripts/setup.sh
@@ -48,6 +50,10 @@ fmt:
 test-rust:
 	cargo nextest run --workspace --release --no-fail-fast
 
+# docker-compose.yml and the SpinKube manifests against their schemas.
+test-deploy:
+	scripts/check-deploy.sh
+
 # The SPA's unit tests, then its browser tests against the real app.
 test-web:
 	npm --prefix web test
@@ -59,3 +65,6 @@ bench:
 
 bench-host:
 	scripts/bench-host.sh
+
+reliability:
+	scripts/reliability.sh
