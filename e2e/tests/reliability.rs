@@ -993,6 +993,7 @@ impl Hostile<'_> {
                 }
             }
         }
+        // A 2xx may echo what the caller itself stored, SQL-looking strings included.
         for leak in [
             "SELECT ",
             "syntax error",
@@ -1000,7 +1001,7 @@ impl Hostile<'_> {
             "stack backtrace",
             "postgres://",
         ] {
-            if text.contains(leak) {
+            if status >= 400 && text.contains(leak) {
                 self.problems
                     .push(format!("{what}: the answer shows internals ({leak})"));
             }
