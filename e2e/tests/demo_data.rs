@@ -31,6 +31,8 @@ fn options(app: &TestApp) -> demo_data::Options {
     demo_data::Options {
         url: app.base_url.clone(),
         users: 6,
+        // Half register, half arrive through the users CSV import.
+        register: 3,
         items: 12,
         orders: 60,
         live_orders: 3,
@@ -102,19 +104,25 @@ async fn demo_data_fills_the_app_through_its_api() {
         "history spans weeks: {ages:?}"
     );
 
-    // Demo users can sign in with the documented password and see their own orders.
-    let user = list
-        .iter()
-        .find(|o| o["id"].as_str().unwrap().starts_with("demo-"))
-        .unwrap();
-    let owner = json(&app, &format!("/users/{}", user["user_id"]), &admin).await;
-    let token = app
-        .login(
-            owner["email"].as_str().unwrap(),
-            demo_data::plan::USER_PASSWORD,
-        )
-        .await;
-    assert!(total(&app, "/orders/?limit=1", &token).await >= 1);
+    // Registered demo users sign in with the documented password; each placed a live
+    // order, so each sees at least one order of its own.
+    let plan = demo_data::plan::Plan::new(
+        demo_data::plan::Sizes {
+            users: options.users,
+            items: options.items,
+            orders: 0,
+            seed: options.seed,
+        },
+        Default::default(),
+    );
+    for user in &plan.users[..options.register] {
+        let token = app.login(&user.email, demo_data::plan::USER_PASSWORD).await;
+        assert!(
+            total(&app, "/orders/?limit=1", &token).await >= 1,
+            "{}",
+            user.email
+        );
+    }
 
     // A second run finds everything in place and only upserts the same orders.
     let again = demo_data::run(&demo_data::Options {

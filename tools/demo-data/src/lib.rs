@@ -8,6 +8,7 @@
 
 pub mod plan;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,10 @@ pub struct Options {
     /// The app's base URL, e.g. `http://127.0.0.1:3000`.
     pub url: String,
     pub users: usize,
+    /// How many of the users register through `POST /users/register` (and so can sign
+    /// in with the demo password); the rest arrive through the admin CSV import, whose
+    /// cheaper password hashing makes benchmark-sized user bases quick to create.
+    pub register: usize,
     pub items: usize,
     pub orders: usize,
     /// Orders placed through `POST /orders/` after the import (they reserve stock).
@@ -45,6 +50,7 @@ impl Default for Options {
         Options {
             url: "http://127.0.0.1:3000".into(),
             users: 50,
+            register: 50,
             items: 200,
             orders: 2_000,
             live_orders: 10,
@@ -64,6 +70,8 @@ pub struct Summary {
     pub url: String,
     pub users_created: usize,
     pub users_existing: usize,
+    /// Users that registered (and can sign in with the demo password).
+    pub users_registered: usize,
     pub items_created: usize,
     pub items_existing: usize,
     pub items_out_of_stock: usize,
@@ -83,9 +91,10 @@ impl fmt::Display for Summary {
         writeln!(f, "demo data for {}", self.url)?;
         writeln!(
             f,
-            "  users:       {} registered, {} already there (password: {})",
+            "  users:       {} created, {} already there ({} registered with password {}, the rest imported)",
             self.users_created,
             self.users_existing,
+            self.users_registered,
             plan::USER_PASSWORD
         )?;
         writeln!(
@@ -153,16 +162,39 @@ pub async fn run(options: &Options) -> Result<Summary> {
         }
     };
 
-    // Users, in plan order so that user index i has id user_ids[i].
-    progress(&format!("registering {} users", plan.users.len()));
-    let users: Vec<(i64, bool, Option<String>)> = stream::iter(plan.users.iter())
+    // Users, in plan order so that user index i has id user_ids[i]: the first ones
+    // register, the rest are imported.
+    let (to_register, to_import) = plan.users.split_at(options.register.min(plan.users.len()));
+    progress(&format!(
+        "registering {} users, importing {}",
+        to_register.len(),
+        to_import.len()
+    ));
+    let users: Vec<(i64, bool, Option<String>)> = stream::iter(to_register.iter())
         .map(|user| api.ensure_user(&user.name, &user.email))
         .buffered(concurrency)
         .try_collect()
         .await?;
     summary.users_created = users.iter().filter(|u| u.1).count();
     summary.users_existing = users.len() - summary.users_created;
-    let user_ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+    summary.users_registered = users.len();
+    let mut user_ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+    if !to_import.is_empty() {
+        let counts: Vec<(usize, usize)> = stream::iter(to_import.chunks(options.batch.max(1)))
+            .map(|chunk| api.import_users(plan::users_csv(chunk)))
+            .buffer_unordered(concurrency.min(4))
+            .try_collect()
+            .await?;
+        summary.users_created += counts.iter().map(|c| c.0).sum::<usize>();
+        summary.users_existing += counts.iter().map(|c| c.1).sum::<usize>();
+        let ids = api.user_ids_by_email().await?;
+        for user in to_import {
+            let id = ids
+                .get(&user.email)
+                .ok_or_else(|| anyhow!("imported user {} is not in the export", user.email))?;
+            user_ids.push(*id);
+        }
+    }
 
     progress(&format!("creating {} SKUs", plan.items.len()));
     let created: Vec<bool> = stream::iter(plan.items.iter())
@@ -194,6 +226,7 @@ pub async fn run(options: &Options) -> Result<Summary> {
         .iter()
         .filter(|i| i.level == StockLevel::Plenty)
         .collect();
+    // Only registered users know their password, so they place the live orders.
     if options.live_orders > 0 && !plenty.is_empty() && !users.is_empty() {
         progress(&format!("placing {} live orders", options.live_orders));
         let who = plan::shuffled(users.len(), options.seed);
@@ -386,6 +419,55 @@ impl Api {
             .ok_or_else(|| anyhow!("{email} is taken but not listed"))
     }
 
+    /// Imports one CSV file of users (upsert by email); returns (created, updated).
+    async fn import_users(&self, csv: String) -> Result<(usize, usize)> {
+        let reply = self
+            .call(
+                Method::POST,
+                "/users/import/csv",
+                Some(&self.admin),
+                Body::Csv(csv),
+                &[],
+            )
+            .await?;
+        if reply.status != StatusCode::OK {
+            return Err(reply.fail("POST /users/import/csv"));
+        }
+        counts_of(&reply.json()?)
+    }
+
+    /// Every user's id by email, from the admin export.
+    async fn user_ids_by_email(&self) -> Result<HashMap<String, i64>> {
+        let reply = self
+            .call(
+                Method::GET,
+                "/users/export/csv",
+                Some(&self.admin),
+                Body::None,
+                &[],
+            )
+            .await?;
+        if reply.status != StatusCode::OK {
+            return Err(reply.fail("GET /users/export/csv"));
+        }
+        let mut reader = csv::Reader::from_reader(reply.body.as_bytes());
+        let headers = reader.headers()?.clone();
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| anyhow!("the users export has no {name} column"))
+        };
+        let (id, email) = (column("id")?, column("email")?);
+        let mut ids = HashMap::new();
+        for record in reader.records() {
+            let record = record?;
+            let value: i64 = record[id].parse().context("user id in the export")?;
+            ids.insert(record[email].to_string(), value);
+        }
+        Ok(ids)
+    }
+
     /// Creates the SKU; false when it already exists (it is left as it is).
     async fn ensure_item(&self, item: &plan::PlannedItem) -> Result<bool> {
         let body = json!({
@@ -424,14 +506,7 @@ impl Api {
         if reply.status != StatusCode::OK {
             return Err(reply.fail("POST /orders/import/csv"));
         }
-        let counts = reply.json()?;
-        let count = |key: &str| {
-            counts[key]
-                .as_u64()
-                .map(|n| n as usize)
-                .ok_or_else(|| anyhow!("import answer has no {key}: {counts}"))
-        };
-        Ok((count("created_count")?, count("updated_count")?))
+        counts_of(&reply.json()?)
     }
 
     /// Places an order as a user; false when the inventory refused it (409).
@@ -451,6 +526,17 @@ impl Api {
             _ => Err(reply.fail("POST /orders/")),
         }
     }
+}
+
+/// `(created_count, updated_count)` of an import's answer.
+fn counts_of(answer: &Value) -> Result<(usize, usize)> {
+    let count = |key: &str| {
+        answer[key]
+            .as_u64()
+            .map(|n| n as usize)
+            .ok_or_else(|| anyhow!("import answer has no {key}: {answer}"))
+    };
+    Ok((count("created_count")?, count("updated_count")?))
 }
 
 fn token_of(body: &Value) -> Result<String> {

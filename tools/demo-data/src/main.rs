@@ -22,6 +22,10 @@ struct Args {
     /// Users to register.
     #[arg(long, default_value_t = 50)]
     users: usize,
+    /// How many of the users register through the API and can sign in with the demo
+    /// password; the rest are created by the admin CSV import (much faster at scale).
+    #[arg(long, default_value_t = 50)]
+    register: usize,
     /// SKUs in the catalogue.
     #[arg(long, default_value_t = 200)]
     items: usize,
@@ -55,6 +59,7 @@ async fn main() -> Result<()> {
     let options = demo_data::Options {
         url: args.url,
         users: args.users,
+        register: args.register,
         items: args.items,
         orders: args.orders,
         live_orders: args.live_orders,

@@ -350,6 +350,19 @@ pub fn orders_csv(orders: &[PlannedOrder], user_ids: &[i64]) -> String {
     out
 }
 
+/// Users as the admin CSV import takes them: `name,email,role,is_active`.
+pub fn users_csv(users: &[PlannedUser]) -> String {
+    let mut out = String::from("name,email,role,is_active\n");
+    for user in users {
+        out.push_str(&format!(
+            "{},{},user,true\n",
+            csv_quote(&user.name),
+            csv_quote(&user.email)
+        ));
+    }
+    out
+}
+
 /// RFC 4180 quoting.
 fn csv_quote(cell: &str) -> String {
     format!("\"{}\"", cell.replace('"', "\"\""))
