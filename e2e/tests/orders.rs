@@ -53,6 +53,16 @@ async fn order_rows(app: &TestApp) -> i64 {
         .get(0)
 }
 
+/// How many timeline events exist.
+async fn event_rows(app: &TestApp) -> i64 {
+    app.db("orders")
+        .await
+        .query_one("SELECT count(*) FROM order_events", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
 fn line(sku: &str, quantity: i64, price: &str) -> Value {
     json!({ "sku": sku, "quantity": quantity, "price": price })
 }
@@ -485,6 +495,30 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
         )
         .await;
     }
+    // all or nothing: a good line next to an unknown or short one takes nothing either
+    create_item(&app, &admin, "VAL-2", 1).await;
+    for (what, lines) in [
+        (
+            "good + unknown",
+            [line("VAL-1", 5, "1"), line("NOPE-2", 1, "1")],
+        ),
+        (
+            "good + short",
+            [line("VAL-1", 5, "1"), line("VAL-2", 2, "1")],
+        ),
+    ] {
+        let refused = assert_status(
+            app.post("/orders/", Some(&user.token), &order(&lines))
+                .await,
+            409,
+            what,
+        )
+        .await;
+        assert!(refused["detail"].is_object(), "{what}: {refused}");
+        assert_eq!(stock(&app, "VAL-1").await, 100, "{what}");
+        assert_eq!(stock(&app, "VAL-2").await, 1, "{what}");
+    }
+    assert_eq!(order_rows(&app).await, 0);
     // the field of a validation error is named
     let detail = assert_status(
         app.post(
@@ -527,7 +561,9 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
         .await
         .unwrap();
     assert_eq!(malformed.status(), 400);
-    let anonymous = app.post("/orders/", None, &order(std::slice::from_ref(&ok))).await;
+    let anonymous = app
+        .post("/orders/", None, &order(std::slice::from_ref(&ok)))
+        .await;
     assert_eq!(anonymous.status(), 401);
     assert!(anonymous.headers().contains_key("www-authenticate"));
 }
@@ -629,6 +665,7 @@ async fn inventory_unreachable_is_503_and_leaves_no_order() {
         .await;
     assert_status(response, 503, "inventory down").await;
     assert_eq!(order_rows(&app).await, 0);
+    assert_eq!(event_rows(&app).await, 0);
 }
 
 #[tokio::test]
@@ -678,6 +715,25 @@ async fn a_failure_after_the_reservation_releases_the_stock() {
         .unwrap()
         .get(0);
     assert_eq!(held, 0);
+    assert_eq!(event_rows(&app).await, 0);
+
+    // The same for reactivating a cancelled order (imported, so no create is needed):
+    // the stock taken again is given back and the order stays cancelled.
+    let csv = format!(
+        "id,user_id,status,items_json\nre-1,{},cancelled,\"[{{\"\"sku\"\":\"\"FAULT-1\"\",\"\"quantity\"\":2,\"\"price\"\":\"\"1\"\"}}]\"\n",
+        user.id
+    );
+    assert_status(import(&app, &admin, &csv).await, 200, "import").await;
+    assert_status(
+        set_status(&app, &user.token, "re-1", "pending").await,
+        500,
+        "injected failure on reactivation",
+    )
+    .await;
+    assert_eq!(stock(&app, "FAULT-1").await, 5);
+    let still = body(app.get("/orders/re-1", Some(&user.token)).await).await;
+    assert_eq!(still["status"], "cancelled");
+    assert_eq!(event_types(&app, &admin, "re-1").await, ["created"]);
 }
 
 #[tokio::test]
@@ -698,6 +754,14 @@ async fn forty_clients_race_for_the_last_ten_units() {
     assert_eq!((created, refused), (10, 30), "{statuses:?}");
     assert_eq!(stock(&app, "LAST-10").await, 0);
     assert_eq!(order_rows(&app).await, 10);
+    let held: i64 = app
+        .db("inventory")
+        .await
+        .query_one("SELECT count(*) FROM reservations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 10);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1247,4 +1311,690 @@ async fn health_and_unknown_routes() {
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-123");
+}
+
+// ---------------------------------------------------------------------------------------
+// Benchmark
+
+/// The issue's benchmark: `cargo nextest run --release -p e2e --test orders --run-ignored
+/// only --no-capture bench`. `POST /orders/` is the whole saga (users lookup, reservation,
+/// insert); target p50 < 15 ms at 16 concurrent clients on a 2-core machine.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run on demand"]
+async fn bench_create_and_list() {
+    use e2e::bench::{percentiles, timed};
+    const CONCURRENCY: usize = 16;
+    const SKUS: usize = 500;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut csv = String::from("sku,qty,name,price\n");
+    for i in 0..SKUS {
+        csv.push_str(&format!("BENCH-{i:04},1000000,Item {i},9.99\n"));
+    }
+    let imported = app
+        .client
+        .post(app.url("/inventory/import/csv"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+    let mut users = Vec::new();
+    for _ in 0..4 {
+        users.push(app.register_user().await);
+    }
+
+    // Two lines per order, spread over the SKUs so orders rarely wait on each other's rows.
+    let create = |i: usize| {
+        let (app, users) = (&app, &users);
+        let request = order(&[
+            line(&format!("BENCH-{:04}", (i * 7) % SKUS), 1, "9.99"),
+            line(&format!("BENCH-{:04}", (i * 7 + 3) % SKUS), 2, "9.99"),
+        ]);
+        async move {
+            app.post("/orders/", Some(&users[i % users.len()].token), &request)
+                .await
+                .status()
+        }
+    };
+    // Warm up: instances, connection pools, caches.
+    timed(64, CONCURRENCY, create).await;
+    let created = timed(1000, CONCURRENCY, |i| create(i + 64)).await;
+    println!(
+        "POST /orders/ (2 lines, {CONCURRENCY} concurrent): {}",
+        percentiles(created)
+    );
+
+    // ~266 orders per user; the default page is 100.
+    let own = timed(1000, CONCURRENCY, |i| {
+        let (app, users) = (&app, &users);
+        async move {
+            app.get("/orders/", Some(&users[i % users.len()].token))
+                .await
+                .status()
+        }
+    })
+    .await;
+    println!(
+        "GET /orders/ (own, 100 per page, {CONCURRENCY} concurrent): {}",
+        percentiles(own)
+    );
+    let small = timed(1000, CONCURRENCY, |i| {
+        let (app, users) = (&app, &users);
+        async move {
+            app.get("/orders/?limit=10", Some(&users[i % users.len()].token))
+                .await
+                .status()
+        }
+    })
+    .await;
+    println!(
+        "GET /orders/?limit=10 (own, {CONCURRENCY} concurrent): {}",
+        percentiles(small)
+    );
+    let all = timed(500, CONCURRENCY, |_| {
+        let (app, admin) = (&app, &admin);
+        async move { app.get("/orders/", Some(admin)).await.status() }
+    })
+    .await;
+    println!(
+        "GET /orders/ (admin, all, 100 per page, {CONCURRENCY} concurrent): {}",
+        percentiles(all)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input
+
+fn token_with(secret: &str, sub: &str, role: &str, exp_offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = json!({ "sub": sub, "email": "x@example.com", "role": role, "iat": now, "exp": now + exp_offset });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Sends a raw body; `content_type` None sends none.
+async fn raw(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> e2e::Response {
+    let mut request = app.client.request(method, app.url(path)).body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request.send().await.unwrap()
+}
+
+/// Collects every `(what, expected, got, body)` that differs, so one run shows them all;
+/// a 5xx or a body that is not `{"detail": ...}` JSON is always a mismatch.
+#[derive(Default)]
+struct Expectations(Vec<String>);
+
+impl Expectations {
+    async fn check(&mut self, what: &str, response: e2e::Response, expected: u16) {
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let shaped = serde_json::from_str::<Value>(&text)
+            .map(|v| v.get("detail").is_some())
+            .unwrap_or(false);
+        if status != expected || (status >= 400 && !shaped) {
+            let shown: String = text.chars().take(300).collect();
+            self.0.push(format!(
+                "{what}: expected {expected}, got {status}: {shown}"
+            ));
+        }
+    }
+
+    fn assert_all_met(self) {
+        assert!(self.0.is_empty(), "\n{}", self.0.join("\n"));
+    }
+}
+
+#[tokio::test]
+async fn hostile_input_gets_a_clear_error_and_never_a_500() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    let other = app.register_user().await;
+    create_item(&app, &admin, "HOST-1", 100).await;
+    let mine = create_order(&app, &user.token, &order(&[line("HOST-1", 1, "1")])).await;
+    let theirs = create_order(&app, &other.token, &order(&[line("HOST-1", 2, "1")])).await;
+    let theirs_id = theirs["id"].as_str().unwrap().to_string();
+    let mut expect = Expectations::default();
+    let json_ct = Some("application/json");
+    let t = Some(user.token.as_str());
+
+    // Bodies that are not JSON, or not an object.
+    for (what, bytes, expected) in [
+        ("empty body", b"".to_vec(), 422),
+        ("whitespace", b"  \n".to_vec(), 422),
+        ("truncated", br#"{"items": ["#.to_vec(), 400),
+        ("trailing garbage", br#"{"items": []} x"#.to_vec(), 400),
+        (
+            "invalid UTF-8",
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
+            400,
+        ),
+        ("null", b"null".to_vec(), 422),
+        ("array", b"[]".to_vec(), 422),
+        ("string", br#""items""#.to_vec(), 422),
+        (
+            "number out of range",
+            br#"{"items": [{"sku": "HOST-1", "quantity": 1, "price": 1e400}]}"#.to_vec(),
+            400,
+        ),
+        (
+            "NaN",
+            br#"{"items": [{"sku": "HOST-1", "quantity": 1, "price": NaN}]}"#.to_vec(),
+            400,
+        ),
+        (
+            "deep nesting",
+            format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+            400,
+        ),
+        (
+            "duplicate keys",
+            br#"{"items": [], "items": []}"#.to_vec(),
+            422,
+        ),
+    ] {
+        let response = raw(&app, Method::POST, "/orders/", t, json_ct, bytes).await;
+        expect.check(what, response, expected).await;
+    }
+    let no_ct = raw(
+        &app,
+        Method::POST,
+        "/orders/",
+        t,
+        None,
+        b"{\"items\": 1}".to_vec(),
+    )
+    .await;
+    expect.check("no content type", no_ct, 422).await;
+
+    // Well-formed JSON of the wrong types.
+    let wrong_types = [
+        ("items a string", json!({ "items": "HOST-1" })),
+        ("items an object", json!({ "items": { "sku": "HOST-1" } })),
+        ("item a number", json!({ "items": [1] })),
+        (
+            "sku a number",
+            json!({ "items": [{ "sku": 5, "quantity": 1, "price": 1 }] }),
+        ),
+        (
+            "quantity a string",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": "1", "price": 1 }] }),
+        ),
+        (
+            "quantity fractional",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1.5, "price": 1 }] }),
+        ),
+        (
+            "quantity huge",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1e30, "price": 1 }] }),
+        ),
+        (
+            "quantity u64 max",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": u64::MAX, "price": 1 }] }),
+        ),
+        (
+            "quantity null",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": null, "price": 1 }] }),
+        ),
+        (
+            "price a word",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1, "price": "cheap" }] }),
+        ),
+        (
+            "price a bool",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1, "price": true }] }),
+        ),
+        (
+            "price huge",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1, "price": 1e300 }] }),
+        ),
+        (
+            "price huge string",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1, "price": "9".repeat(400) }] }),
+        ),
+        (
+            "price missing",
+            json!({ "items": [{ "sku": "HOST-1", "quantity": 1 }] }),
+        ),
+        ("sku empty", json!({ "items": [line("", 1, "1")] })),
+        ("sku unicode", json!({ "items": [line("ÅÄÖ", 1, "1")] })),
+        ("sku NUL", json!({ "items": [line("A\u{0}B", 1, "1")] })),
+        (
+            "sku SQL",
+            json!({ "items": [line("x'; DROP TABLE orders;--", 1, "1")] }),
+        ),
+        (
+            "user_id a string",
+            json!({ "user_id": "1", "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "user_id huge",
+            json!({ "user_id": u64::MAX, "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "user_id fractional",
+            json!({ "user_id": 1.5, "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "id a number",
+            json!({ "id": 7, "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "id with a slash",
+            json!({ "id": "a/b", "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "id unicode",
+            json!({ "id": "ordér", "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "status a number",
+            json!({ "status": 1, "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "status unknown",
+            json!({ "status": "lost", "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "total a word",
+            json!({ "total": "lots", "items": [line("HOST-1", 1, "1")] }),
+        ),
+        (
+            "total negative",
+            json!({ "total": -1, "items": [line("HOST-1", 1, "1")] }),
+        ),
+    ];
+    for (what, request) in &wrong_types {
+        expect
+            .check(what, app.post("/orders/", t, request).await, 422)
+            .await;
+    }
+    let a_user_id_over_i64 = json!({ "user_id": -1, "items": [line("HOST-1", 1, "1")] });
+    expect
+        .check(
+            "negative user_id",
+            app.post("/orders/", t, &a_user_id_over_i64).await,
+            403,
+        )
+        .await;
+    let unknown_for_admin = json!({ "user_id": -1, "items": [line("HOST-1", 1, "1")] });
+    expect
+        .check(
+            "admin, negative user_id",
+            app.post("/orders/", Some(&admin), &unknown_for_admin).await,
+            422,
+        )
+        .await;
+    // Unknown fields are ignored, as FastAPI does by default.
+    let extra = json!({ "items": [line("HOST-1", 1, "1")], "admin": true, "__proto__": {} });
+    expect
+        .check("unknown fields", app.post("/orders/", t, &extra).await, 201)
+        .await;
+
+    // Sizes: just over 1 MiB of JSON is 413; a 12 MiB body too.
+    let padding = "x".repeat(1024 * 1024);
+    let big = json!({ "items": [line("HOST-1", 1, "1")], "note": padding });
+    expect
+        .check("JSON over 1 MiB", app.post("/orders/", t, &big).await, 413)
+        .await;
+    let huge = vec![b' '; 12 * 1024 * 1024];
+    expect
+        .check(
+            "12 MiB body",
+            raw(&app, Method::POST, "/orders/", t, json_ct, huge).await,
+            413,
+        )
+        .await;
+    let huge_put = json!({ "status": "cancelled", "note": "x".repeat(2 * 1024 * 1024) });
+    expect
+        .check(
+            "PUT over 1 MiB",
+            app.put(
+                &format!("/orders/{}", mine["id"].as_str().unwrap()),
+                t,
+                &huge_put,
+            )
+            .await,
+            413,
+        )
+        .await;
+    let huge_csv = format!("id,user_id,items_json\n{}", "a,1,[]\n".repeat(2_000_000));
+    let response = raw(
+        &app,
+        Method::POST,
+        "/orders/import/csv",
+        Some(&admin),
+        Some("text/csv"),
+        huge_csv.into_bytes(),
+    )
+    .await;
+    expect.check("CSV over 10 MiB", response, 413).await;
+
+    // Another user's order: 404 for every verb, and it is left as it was.
+    let path = format!("/orders/{theirs_id}");
+    expect
+        .check("GET theirs", app.get(&path, t).await, 404)
+        .await;
+    expect
+        .check(
+            "PUT theirs",
+            app.put(&path, t, &json!({ "status": "cancelled" })).await,
+            404,
+        )
+        .await;
+    expect
+        .check(
+            "PUT theirs items",
+            app.put(&path, t, &json!({ "items": [line("HOST-1", 50, "1")] }))
+                .await,
+            404,
+        )
+        .await;
+    expect
+        .check("DELETE theirs", app.delete(&path, t).await, 404)
+        .await;
+    expect
+        .check(
+            "timeline theirs",
+            app.get(&format!("{path}/timeline"), t).await,
+            404,
+        )
+        .await;
+    let reuse_theirs = json!({ "id": theirs_id, "items": [line("HOST-1", 1, "1")] });
+    expect
+        .check(
+            "create with their id",
+            app.post("/orders/", t, &reuse_theirs).await,
+            409,
+        )
+        .await;
+    let still = body(app.get(&path, Some(&other.token)).await).await;
+    assert_eq!(still, theirs, "another user's order changed");
+
+    // Strange paths and ids.
+    for (what, p, expected) in [
+        ("id too long", format!("/orders/{}", "a".repeat(5000)), 404),
+        ("id with a dot", "/orders/a.b".to_string(), 404),
+        ("percent-encoded slash", "/orders/a%2Fb".to_string(), 404),
+        ("percent-encoded NUL", "/orders/a%00b".to_string(), 404),
+        ("unicode id", "/orders/%C3%A9".to_string(), 404),
+        ("bad escape", "/orders/%ZZ".to_string(), 404),
+        (
+            "SQL in id",
+            "/orders/1%27%20OR%20%271%27=%271".to_string(),
+            404,
+        ),
+        (
+            "timeline of nothing",
+            "/orders/nope/timeline".to_string(),
+            404,
+        ),
+    ] {
+        expect.check(what, app.get(&p, t).await, expected).await;
+    }
+
+    // Query parameters.
+    for (what, q) in [
+        ("skip a word", "skip=abc"),
+        ("skip overflow", "skip=99999999999999999999999"),
+        ("limit fractional", "limit=1.5"),
+        ("limit negative", "limit=-1"),
+        ("from not a date", "from=2026-13-45"),
+        ("to not a date", "to=yesterday"),
+        ("user_id a word", "user_id=abc"),
+        ("status unknown", "status=DROP"),
+        ("sort injection", "sort=created_at;DROP%20TABLE%20orders"),
+        ("q NUL", "q=a%00b"),
+    ] {
+        expect
+            .check(
+                what,
+                app.get(&format!("/orders/?{q}"), Some(&admin)).await,
+                422,
+            )
+            .await;
+    }
+    for (what, q) in [
+        ("q with LIKE wildcards", "q=%25_%5C"),
+        ("q with quotes", "q=%27%22%3B--"),
+        ("q long", &format!("q={}", "a".repeat(10_000))),
+        ("q invalid UTF-8", "q=%FF%FE"),
+        ("repeated parameter", "limit=5&limit=6"),
+        ("empty parameter", "status="),
+    ] {
+        let response = app.get(&format!("/orders/?{q}"), Some(&admin)).await;
+        let status = response.status().as_u16();
+        if status == 200 {
+            expect.check(what, response, 200).await;
+        } else {
+            expect.check(what, response, 422).await;
+        }
+    }
+    for (what, p) in [
+        ("days a word", "/orders/analytics/timeseries?days=abc"),
+        (
+            "forecast days a word",
+            "/orders/analytics/forecast?days=abc",
+        ),
+        (
+            "forecast method injection",
+            "/orders/analytics/forecast?method=%27",
+        ),
+    ] {
+        expect.check(what, app.get(p, t).await, 422).await;
+    }
+    for (what, p) in [
+        ("days negative", "/orders/analytics/timeseries?days=-5"),
+        (
+            "days huge",
+            "/orders/analytics/timeseries?days=99999999999999",
+        ),
+        (
+            "forecast days negative",
+            "/orders/analytics/forecast?days=-1",
+        ),
+    ] {
+        expect.check(what, app.get(p, t).await, 200).await;
+    }
+
+    // Idempotency keys.
+    let keyed = |key: &'static [u8]| {
+        let (app, token) = (&app, &user.token);
+        async move {
+            app.client
+                .post(app.url("/orders/"))
+                .bearer_auth(token)
+                .header(
+                    "idempotency-key",
+                    reqwest::header::HeaderValue::from_bytes(key).unwrap(),
+                )
+                .json(&order(&[line("HOST-1", 1, "1")]))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    expect
+        .check("key with non-ASCII bytes", keyed(b"k\xff\xfe").await, 422)
+        .await;
+    expect
+        .check("key with spaces", keyed(b"a b").await, 422)
+        .await;
+    let long: &'static [u8] = Box::leak(vec![b'k'; 256].into_boxed_slice());
+    expect.check("key too long", keyed(long).await, 422).await;
+
+    // Forged and malformed credentials.
+    let sub = user.id.to_string();
+    let alg_none = {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(
+                json!({ "sub": sub, "role": "admin", "iat": 0, "exp": 4102444800i64 }).to_string()
+            )
+        )
+    };
+    let forged = [
+        ("garbage", "not.a.token".to_string()),
+        ("empty", String::new()),
+        (
+            "wrong secret",
+            token_with("another-secret-0123456789abcdef0123", &sub, "admin", 600),
+        ),
+        ("expired", token_with(e2e::JWT_SECRET, &sub, "user", -60)),
+        ("alg none", alg_none),
+        ("service token", e2e::SERVICE_TOKEN.to_string()),
+        (
+            "sub not a number",
+            token_with(e2e::JWT_SECRET, "admin", "admin", 600),
+        ),
+        (
+            "unknown role",
+            token_with(e2e::JWT_SECRET, &sub, "root", 600),
+        ),
+        ("huge", "a".repeat(100_000)),
+    ];
+    for (what, token) in &forged {
+        expect
+            .check(
+                &format!("{what}: list"),
+                app.get("/orders/", Some(token)).await,
+                401,
+            )
+            .await;
+        expect
+            .check(
+                &format!("{what}: create"),
+                app.post("/orders/", Some(token), &order(&[line("HOST-1", 1, "1")]))
+                    .await,
+                401,
+            )
+            .await;
+        expect
+            .check(
+                &format!("{what}: theirs"),
+                app.get(&path, Some(token)).await,
+                401,
+            )
+            .await;
+    }
+    let basic = app
+        .client
+        .get(app.url("/orders/"))
+        .header("authorization", "Basic YWRtaW46cGFzc3dvcmQ=")
+        .send()
+        .await
+        .unwrap();
+    expect.check("basic auth", basic, 401).await;
+    // A valid token for a user that does not exist sees nothing and can order nothing.
+    let ghost = token_with(e2e::JWT_SECRET, "999999", "user", 600);
+    expect
+        .check("ghost: theirs", app.get(&path, Some(&ghost)).await, 404)
+        .await;
+    expect
+        .check(
+            "ghost: create",
+            app.post("/orders/", Some(&ghost), &order(&[line("HOST-1", 1, "1")]))
+                .await,
+            422,
+        )
+        .await;
+
+    // CSV imports that are not CSV.
+    for (what, content_type, bytes) in [
+        ("binary", "text/csv", vec![0u8, 159, 146, 150, 0, 1, 2]),
+        (
+            "header only",
+            "text/csv",
+            b"id,user_id,items_json\n".to_vec(),
+        ),
+        ("no header", "text/csv", b"".to_vec()),
+        (
+            "unknown column",
+            "text/csv",
+            b"id,user_id,items_json,evil\nx,1,[]\n".to_vec(),
+        ),
+        (
+            "unterminated quote",
+            "text/csv",
+            b"id,user_id,items_json\n\"x,1,[]\n".to_vec(),
+        ),
+        (
+            "multipart without boundary",
+            "multipart/form-data",
+            b"--x\r\n".to_vec(),
+        ),
+        (
+            "multipart garbage",
+            "multipart/form-data; boundary=zzz",
+            b"--zzz\r\nnonsense".to_vec(),
+        ),
+        ("JSON", "application/json", b"{}".to_vec()),
+    ] {
+        let response = raw(
+            &app,
+            Method::POST,
+            "/orders/import/csv",
+            Some(&admin),
+            Some(content_type),
+            bytes,
+        )
+        .await;
+        let status = response.status().as_u16();
+        let expected = if [400, 415, 422].contains(&status) {
+            status
+        } else {
+            422
+        };
+        expect.check(what, response, expected).await;
+    }
+    let bad_rows = format!(
+        "id,user_id,items_json,total,status,created_at\n\
+         r1,{uid},\"[{{\"\"sku\"\":\"\"A\"\",\"\"quantity\"\":1e30,\"\"price\"\":1}}]\",,,\n\
+         r2,99999999999999999999999,[],,,\n\
+         r3,{uid},\"[{{\"\"sku\"\":\"\"A\"\",\"\"quantity\"\":1,\"\"price\"\":\"\"1\"\"}}]\",,lost,\n\
+         r4,{uid},\"[{{\"\"sku\"\":\"\"A\"\",\"\"quantity\"\":1,\"\"price\"\":\"\"1\"\"}}]\",,,not-a-date\n\
+         r5,{uid},not json,,,\n",
+        uid = user.id
+    );
+    let response = raw(
+        &app,
+        Method::POST,
+        "/orders/import/csv",
+        Some(&admin),
+        Some("text/csv"),
+        bad_rows.into_bytes(),
+    )
+    .await;
+    expect.check("CSV with bad values", response, 422).await;
+
+    expect.assert_all_met();
+    // Nothing above wrote an order except the one with unknown fields.
+    assert_eq!(order_rows(&app).await, 3);
+    assert_eq!(stock(&app, "HOST-1").await, 96);
 }

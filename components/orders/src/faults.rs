@@ -1,9 +1,10 @@
 //! Failure injection for the end-to-end tests: proves that a failure after the stock was
 //! reserved gives the stock back.
 //!
-//! Off unless the `fault_injection` variable names the point. The production manifest does
-//! not declare that variable for this component, and Spin refuses to read an undeclared
-//! one, so there it cannot be switched on; a test manifest declares it.
+//! Off unless the `fault_injection` variable names the point. `spin.toml` declares it empty
+//! (off); the end-to-end tests set it with `--variable fault_injection=after_reservation`.
+//! A manifest that does not declare it for this component cannot switch it on (Spin
+//! refuses to read an undeclared variable).
 
 use service_kit::{ApiError, ApiResult, config};
 

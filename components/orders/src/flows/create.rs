@@ -64,8 +64,8 @@ async fn reserve_and_write(
     new: &NewOrder,
 ) -> ApiResult<Order> {
     // Checked first so a repeated id never reaches the inventory, whose reservation for
-    // that id belongs to the existing order.
-    if orders::id_taken(conn, id)? {
+    // that id belongs to the existing order. A fresh UUID cannot be taken: no round trip.
+    if new.id.is_some() && orders::id_taken(conn, id)? {
         return Err(orders::duplicate_id(id));
     }
     users::require_active(ctx, user_id).await?;

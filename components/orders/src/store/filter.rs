@@ -67,6 +67,15 @@ impl Conditions {
             conditions.and(format!("o.user_id = {p}"));
         }
         if let Some(q) = query.str("q") {
+            // PostgreSQL text cannot hold NUL (it would fail the statement), and no id or
+            // SKU contains one.
+            if q.contains('\0') {
+                return Err(ApiError::invalid_field(FieldError::query(
+                    "q",
+                    "must not contain NUL characters",
+                    "string_pattern_mismatch",
+                )));
+            }
             // Order id or any SKU of the order contains `q`, case-insensitively.
             let p = conditions.bind(q.to_lowercase());
             conditions.and(format!(
@@ -179,5 +188,12 @@ mod tests {
             403
         );
         assert!(Conditions::listing(&user(), &Query::parse("user_id=7")).is_ok());
+        assert_eq!(
+            Conditions::listing(&user(), &Query::parse("q=a%00b"))
+                .err()
+                .unwrap()
+                .status,
+            422
+        );
     }
 }
