@@ -16,3 +16,19 @@ pub fn connect() -> Option<Connection> {
 pub fn key(service: &str, name: &str) -> String {
     format!("{}:{service}:{name}", crate::config::namespace())
 }
+
+/// The Redis channel the `webhooks` component listens on (`[[trigger.redis]]` in
+/// spin.toml: `channel = "{{ redis_namespace }}:webhooks"`).
+pub fn webhooks_channel() -> String {
+    format!("{}:webhooks", crate::config::namespace())
+}
+
+/// Wakes the webhook deliverer after a change that wrote order events. Best effort: the
+/// events are already in the outbox, so a lost wake-up only delays them until the next one.
+/// Never fails and never waits for delivery.
+pub fn wake_webhooks() {
+    let Some(conn) = connect() else { return };
+    if let Err(e) = conn.publish(&webhooks_channel(), b"wake") {
+        eprintln!("waking the webhook deliverer: {e}");
+    }
+}
