@@ -171,6 +171,14 @@ impl Table {
             .map(|record| {
                 let record = record.map_err(|e| structural_error(&e))?;
                 let number = record.position().map_or(0, |p| p.line());
+                // PostgreSQL text cannot hold U+0000.
+                if record.iter().any(|cell| cell.contains('\0')) {
+                    return Err(ApiError::validation(vec![row_error(
+                        number,
+                        "",
+                        "must not contain NUL characters",
+                    )]));
+                }
                 Ok(Row { number, record })
             })
             .collect::<ApiResult<Vec<Row>>>()?;

@@ -35,6 +35,13 @@ pub fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     // errors (422). serde_json's recursion limit rejects absurdly nested documents.
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))?;
+    if let Some(path) = find_nul(&value, &mut Vec::new()) {
+        return Err(ApiError::invalid_field(FieldError::body(
+            &path,
+            "must not contain NUL characters",
+            "string_type",
+        )));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut loc: Vec<Value> = path_segments(e.path());
         let msg = e.inner().to_string();
@@ -54,6 +61,31 @@ pub fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 /// The field name of serde's "missing field `name`" message.
 fn missing_field(msg: &str) -> Option<&str> {
     msg.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The location of the first string (or object key) holding U+0000, which PostgreSQL
+/// text cannot store.
+fn find_nul(value: &Value, path: &mut Vec<Value>) -> Option<Vec<Value>> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.clone()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            path.push(json!(i));
+            let found = find_nul(item, path);
+            path.pop();
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            path.push(json!(key));
+            let found = if key.contains('\0') {
+                Some(path.clone())
+            } else {
+                find_nul(item, path)
+            };
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
 }
 
 fn path_segments(path: &serde_path_to_error::Path) -> Vec<Value> {
@@ -138,5 +170,15 @@ mod tests {
         let err = parse_bytes::<Order>(br#"{"items": [{"quantity": 1}]}"#).unwrap_err();
         assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "sku"]));
         assert_eq!(err.detail[0]["type"], "missing");
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_are() {
+        let err =
+            parse_bytes::<Order>(br#"{"items": [{"sku": "A\u0000", "quantity": 1}]}"#).unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(err.detail[0]["loc"], json!(["body", "items", 0, "sku"]));
+        let err = parse_bytes::<serde_json::Value>(br#"{"k\u0000": 1}"#).unwrap_err();
+        assert_eq!(err.detail[0]["loc"], json!(["body", "k\u{0}"]));
     }
 }

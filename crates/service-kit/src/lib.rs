@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod money;
+pub mod openapi;
 pub mod query;
 pub mod redis;
 pub mod routing;

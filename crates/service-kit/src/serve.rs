@@ -9,7 +9,7 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::auth::{self, Caller};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Per-request facts handlers need: the request id (to pass on to other services) and,
 /// once known, the user the request is for (to log).
@@ -43,7 +43,7 @@ pub fn serve(
 ) -> Response {
     let started = Instant::now();
     let ctx = RequestContext::of(&req);
-    let result = handler(&req, &ctx);
+    let result = reject_nul_in_query(&req).and_then(|()| handler(&req, &ctx));
     finish(service, &req, &ctx, started, result)
 }
 
@@ -62,8 +62,26 @@ where
         .method(req.method().clone())
         .uri(req.uri())
         .build();
-    let result = handler(req, ctx.clone()).await;
+    let result = match reject_nul_in_query(&req) {
+        Ok(()) => handler(req, ctx.clone()).await,
+        Err(e) => Err(e),
+    };
     finish(service, &head, &ctx, started, result)
+}
+
+/// PostgreSQL text cannot hold U+0000, so a NUL anywhere in the query string is refused
+/// up front with a 422 instead of failing deep in a query.
+fn reject_nul_in_query(req: &Request) -> ApiResult<()> {
+    let has_nul = form_urlencoded::parse(req.query().as_bytes())
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'));
+    if has_nul {
+        return Err(ApiError::invalid_field(FieldError {
+            loc: vec![json!("query")],
+            msg: "must not contain NUL characters".into(),
+            kind: "string_type".into(),
+        }));
+    }
+    Ok(())
 }
 
 impl RequestContext {
