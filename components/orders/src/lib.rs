@@ -10,13 +10,20 @@ mod routes;
 mod stock;
 mod store;
 
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(req: Request) -> Response {
     service_kit::serve_async("orders", req, |req, ctx| async move {
-        Ok(routes::router(&ctx).handle_async(req).await)
+        let changes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
+        let response = routes::router(&ctx).handle_async(req).await;
+        // A change that succeeded wrote its events to the webhook outbox in the same
+        // statement: wake the deliverer (best effort, never waits for delivery).
+        if changes && (200..300).contains(response.status()) {
+            service_kit::redis::wake_webhooks();
+        }
+        Ok(response)
     })
     .await
 }
