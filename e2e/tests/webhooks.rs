@@ -722,3 +722,42 @@ async fn by_default_no_receiver_is_reachable() {
     assert!(error.contains("not in allowed_outbound_hosts"), "{error}");
     assert!(receiver.received().is_empty());
 }
+
+#[tokio::test]
+async fn concurrent_changes_are_each_delivered_once_in_order_per_order() {
+    let (receiver, _server) = Receiver::start(answer(200)).await;
+    let app = app_with(&[receiver.url("/busy")]).await;
+    let (admin, user) = setup(&app, "WH-BUSY").await;
+    // 12 orders at once, then each cancelled at once: 24 wake-ups racing over the claims.
+    let created =
+        futures::future::join_all((0..12).map(|_| create_order(&app, &user.token, "WH-BUSY")))
+            .await;
+    let cancel = json!({ "status": "cancelled" });
+    let cancels = futures::future::join_all(created.iter().map(|o| {
+        let path = format!("/orders/{}", o["id"].as_str().unwrap());
+        let app = &app;
+        let token = &user.token;
+        let cancel = &cancel;
+        async move { app.put(&path, Some(token), cancel).await.status() }
+    }))
+    .await;
+    assert!(cancels.iter().all(|s| *s == 200), "{cancels:?}");
+
+    all_delivered(&app, &admin, 24, Duration::from_secs(30)).await;
+    let received = receiver.received();
+    assert_eq!(
+        received.len(),
+        24,
+        "each event exactly once without failures"
+    );
+    assert_eq!(receiver.event_ids().len(), 24);
+    for order in &created {
+        let names: Vec<String> = received
+            .iter()
+            .map(Received::json)
+            .filter(|e| e["data"]["id"] == order["id"])
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["order.created", "order.status_changed"]);
+    }
+}
