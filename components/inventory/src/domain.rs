@@ -219,6 +219,45 @@ impl TryFrom<String> for OrderId {
     }
 }
 
+service_kit::schema!(
+    Sku,
+    string(
+        "A stock keeping unit: 1–64 characters of A-Z a-z 0-9 - _ .",
+        Some(1),
+        Some(Sku::MAX_LEN),
+        Some("^[A-Za-z0-9._-]+$"),
+    )
+    .examples([serde_json::json!("WIDGET-1")])
+);
+service_kit::schema!(Stock, integer("Units in stock", 0, MAX_QTY));
+service_kit::schema!(Quantity, integer("Units reserved", 1, MAX_QTY));
+service_kit::schema!(
+    ItemName,
+    string(
+        "A display name: 1–200 characters (trimmed), no control characters",
+        Some(1),
+        Some(200),
+        None,
+    )
+);
+service_kit::schema!(
+    Price,
+    money_input(
+        "A unit price from 0 to 1,000,000 with at most two decimals, as a number or a decimal string",
+        0,
+        MAX_PRICE,
+    )
+);
+service_kit::schema!(
+    OrderId,
+    string(
+        "An order id: 1–64 characters of A-Z a-z 0-9 - _",
+        Some(1),
+        Some(64),
+        Some("^[A-Za-z0-9_-]+$"),
+    )
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

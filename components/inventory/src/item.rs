@@ -6,19 +6,21 @@ use service_kit::money::Money;
 use crate::domain::{ItemName, Price, Sku, Stock};
 
 /// An item as the API returns it (and as the cache keeps it).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Item {
     pub id: i64,
     pub sku: String,
     pub qty: i64,
     pub name: Option<String>,
     pub price: Option<Money>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 /// `POST /inventory/`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewItem {
     pub sku: Sku,
     pub qty: Stock,
@@ -30,13 +32,17 @@ pub struct NewItem {
 
 /// `PUT /inventory/{id}`: only the fields present change. `name` and `price` tell an
 /// absent field (unchanged) from `null` (cleared).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ItemPatch {
     pub sku: Option<Sku>,
     pub qty: Option<Stock>,
+    /// `null` clears the name.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ItemName>)]
     pub name: Option<Option<ItemName>>,
+    /// `null` clears the price.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Price>)]
     pub price: Option<Option<Price>>,
 }
 

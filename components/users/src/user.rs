@@ -7,14 +7,17 @@ use spin_sdk::pg4::{DbValue, Decode};
 
 /// `{id, name, email, role, is_active, preferences, created_at}`; also what the cache
 /// holds, so it deserializes too.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub name: String,
     pub email: String,
     pub role: Role,
     pub is_active: bool,
+    /// The user's own settings (theme, page size, ...), as they stored them.
+    #[schema(value_type = Object)]
     pub preferences: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

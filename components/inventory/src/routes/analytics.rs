@@ -10,23 +10,28 @@ use crate::settings;
 /// How many of the lowest-stocked items the summary lists (`low_stock` counts them all).
 const LOW_STOCK_ITEMS_SHOWN: i64 = 100;
 
-#[derive(Serialize)]
-struct Summary {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = StockSummary)]
+pub(super) struct Summary {
     total_items: i64,
     total_quantity: i64,
     out_of_stock: i64,
+    /// Items with 0 < qty < `low_stock_threshold`.
     low_stock: i64,
+    /// The lowest-stocked of them (at most 100), lowest first.
     low_stock_items: Vec<LowStockItem>,
     low_stock_threshold: i64,
 }
 
-#[derive(Serialize)]
-struct LowStockItem {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct LowStockItem {
     id: i64,
     sku: String,
     qty: i64,
 }
 
+#[utoipa::path(get, path = "/inventory/analytics", tag = "analytics",
+    responses((status = 200, description = "Stock totals and what runs low", body = Summary)))]
 pub fn summary(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?;
     let threshold = settings::low_stock_threshold();

@@ -14,6 +14,10 @@ use crate::store;
 
 const EXPORT_HEADER: [&str; 6] = ["id", "sku", "qty", "created_at", "name", "price"];
 
+#[utoipa::path(get, path = "/inventory/export/csv", tag = "csv",
+    responses((status = 200, description = "Every item as `id,sku,qty,created_at,name,price`",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"inventory.csv\"`")))))]
 pub fn export(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?;
     let rows = db::connect()?.query(
@@ -51,8 +55,9 @@ struct ImportRow {
     price: Option<Price>,
 }
 
-#[derive(Serialize)]
-struct ImportResult {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ImportReport)]
+pub(super) struct ImportResult {
     created_count: i64,
     updated_count: i64,
     total: i64,
@@ -60,6 +65,13 @@ struct ImportResult {
 
 /// Every row is validated before anything is written; the valid file is then applied in
 /// one statement, so an import is all or nothing.
+#[utoipa::path(post, path = "/inventory/import/csv", tag = "csv",
+    request_body(description = "Columns `sku`, `qty` and optionally `name`, `price`: a multipart form's `file` field or a raw CSV body",
+        content((service_kit::openapi::CsvUpload = "multipart/form-data"), (String = "text/csv"))),
+    responses(
+        (status = 200, description = "Imported (all rows or none), upserted by SKU", body = ImportResult),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = service_kit::openapi::ErrorBody),
+    ))]
 pub fn import(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?.require_admin()?;
     let table = Table::parse(&csv::upload(req)?)?;

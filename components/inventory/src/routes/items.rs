@@ -1,6 +1,7 @@
 //! `/inventory/` and `/inventory/{id}`: list and read for any user, writes for admins.
 
 use serde_json::json;
+use service_kit::openapi::{ErrorBody, Pagination};
 use service_kit::query::Query;
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
@@ -13,6 +14,14 @@ use crate::settings;
 use crate::store::{self, ListFilter};
 
 /// `GET /inventory/?q=&low_stock=&skip=&limit=`, newest first, with `X-Total-Count`.
+#[utoipa::path(get, path = "/inventory/", tag = "items",
+    params(
+        ("q" = Option<String>, Query, max_length = 64, description = "Part of the SKU (case-insensitive)"),
+        ("low_stock" = Option<bool>, Query, description = "Only items with 0 < qty < the low-stock threshold"),
+        Pagination,
+    ),
+    responses((status = 200, description = "One page of items, newest first", body = Vec<Item>,
+        headers(("X-Total-Count" = i64, description = "How many items match the filters")))))]
 pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?;
     let query = Query::of(req);
@@ -43,6 +52,9 @@ fn search_term(query: &Query) -> ApiResult<Option<String>> {
     }
 }
 
+#[utoipa::path(get, path = "/inventory/{id}", tag = "items",
+    params(("id" = i64, Path, example = 1, description = "The item's id")),
+    responses((status = 200, description = "The item", body = Item)))]
 pub fn get(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?;
     let id = item_id(params)?;
@@ -51,6 +63,13 @@ pub fn get(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Re
     item.map(|item| json::ok(&item)).ok_or_else(item_not_found)
 }
 
+/// Admin: adds an item.
+#[utoipa::path(post, path = "/inventory/", tag = "items",
+    request_body = NewItem,
+    responses(
+        (status = 201, description = "Created", body = Item),
+        (status = 409, description = "The SKU is taken", body = ErrorBody),
+    ))]
 pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?.require_admin()?;
     let new: NewItem = json::parse_body(req)?;
@@ -59,6 +78,14 @@ pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
     Ok(json::created(&item))
 }
 
+/// Admin: changes the fields present.
+#[utoipa::path(put, path = "/inventory/{id}", tag = "items",
+    params(("id" = i64, Path, example = 1, description = "The item's id")),
+    request_body = ItemPatch,
+    responses(
+        (status = 200, description = "The updated item", body = Item),
+        (status = 409, description = "The SKU is taken, or stock held for orders forbids the change", body = ErrorBody),
+    ))]
 pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?.require_admin()?;
     let id = item_id(params)?;
@@ -68,6 +95,13 @@ pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
     Ok(json::ok(&item))
 }
 
+/// Admin: removes an item.
+#[utoipa::path(delete, path = "/inventory/{id}", tag = "items",
+    params(("id" = i64, Path, example = 1, description = "The item's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Stock of the item is held for an order", body = ErrorBody),
+    ))]
 pub fn delete(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?.require_admin()?;
     let id = item_id(params)?;

@@ -16,14 +16,18 @@ use crate::domain::{OrderId, Quantity, Sku};
 /// The most lines one reservation may hold (orders have at most 100).
 const MAX_LINES: usize = 1000;
 
-#[derive(Deserialize)]
-struct NewReservation {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct NewReservation {
     order_id: OrderId,
+    /// 1–1000 lines with distinct SKUs.
+    #[schema(value_type = Vec<Line>, min_items = 1, max_items = 1000)]
     items: Lines,
 }
 
-#[derive(Deserialize)]
-struct Adjustment {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct Adjustment {
+    /// What the reservation holds from now on: 1–1000 lines with distinct SKUs.
+    #[schema(value_type = Vec<Line>, min_items = 1, max_items = 1000)]
     items: Lines,
 }
 
@@ -32,8 +36,8 @@ struct Adjustment {
 #[serde(try_from = "Vec<Line>")]
 struct Lines(Vec<Line>);
 
-#[derive(Serialize, Deserialize)]
-struct Line {
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(super) struct Line {
     sku: Sku,
     quantity: Quantity,
 }
@@ -65,14 +69,14 @@ enum Outcome {
     InsufficientStock { shortages: Vec<Shortage> },
 }
 
-#[derive(Serialize, Deserialize)]
-struct Held {
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(super) struct Held {
     sku: String,
     quantity: i64,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Shortage {
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(super) struct Shortage {
     sku: String,
     requested: i64,
     available: i64,
@@ -80,6 +84,14 @@ struct Shortage {
 
 /// `POST /inventory/reservations`: 201 when taken now, 200 when the order already held
 /// a reservation (nothing more is taken).
+#[utoipa::path(post, path = "/inventory/reservations", tag = "reservations",
+    request_body = NewReservation,
+    responses(
+        (status = 201, description = "Reserved now", body = Reservation),
+        (status = 200, description = "The order already held this reservation", body = Reservation),
+        (status = 404, description = "Unknown SKUs", body = UnknownSkus),
+        (status = 409, description = "Not enough stock", body = InsufficientStock),
+    ))]
 pub fn reserve(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.require_service(req)?;
     let body: NewReservation = json::parse_body(req)?;
@@ -100,6 +112,14 @@ pub fn reserve(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Res
 
 /// `PUT /inventory/reservations/{order_id}`: the held reservation becomes exactly the
 /// given items.
+#[utoipa::path(put, path = "/inventory/reservations/{order_id}", tag = "reservations",
+    params(("order_id" = OrderId, Path)),
+    request_body = Adjustment,
+    responses(
+        (status = 200, description = "The reservation as it now is", body = Reservation),
+        (status = 404, description = "No reservation is held for the order, or unknown SKUs", body = AdjustmentNotFound),
+        (status = 409, description = "Not enough stock", body = InsufficientStock),
+    ))]
 pub fn adjust(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     ctx.require_service(req)?;
     let order_id = path_order_id(params)?;
@@ -126,6 +146,12 @@ pub fn adjust(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
 
 /// `DELETE /inventory/reservations/{order_id}`: 204 whether stock was given back now or
 /// there was nothing (left) to give back.
+#[utoipa::path(delete, path = "/inventory/reservations/{order_id}", tag = "reservations",
+    params(("order_id" = OrderId, Path)),
+    responses(
+        (status = 204, description = "Released (or nothing was held)"),
+        (status = 422, description = "The order id is invalid", body = service_kit::openapi::ValidationErrorBody),
+    ))]
 pub fn release(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     ctx.require_service(req)?;
     let order_id = path_order_id(params)?;
@@ -143,8 +169,54 @@ pub fn release(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResul
     }
 }
 
-fn reservation(order_id: &str, items: &[Held]) -> serde_json::Value {
-    json!({ "order_id": order_id, "items": items })
+fn reservation<'a>(order_id: &'a str, items: &'a [Held]) -> Reservation<'a> {
+    Reservation { order_id, items }
+}
+
+/// What an order holds.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Reservation<'a> {
+    order_id: &'a str,
+    items: &'a [Held],
+}
+
+/// The body of a refusal for SKUs the inventory does not have.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct UnknownSkus {
+    detail: UnknownSkusDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct UnknownSkusDetail {
+    #[schema(pattern = "^unknown SKU$")]
+    message: String,
+    skus: Vec<String>,
+}
+
+/// The body of a refusal for too little stock: every short SKU.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct InsufficientStock {
+    detail: InsufficientStockDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct InsufficientStockDetail {
+    #[schema(pattern = "^insufficient stock$")]
+    message: String,
+    shortages: Vec<Shortage>,
+}
+
+/// An adjustment's 404: no reservation held (a message), or unknown SKUs.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(super) enum AdjustmentNotFound {
+    NotHeld(service_kit::openapi::ErrorBody),
+    UnknownSkus(UnknownSkus),
 }
 
 fn lines_param(lines: &Lines) -> ApiResult<ParameterValue> {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use service_kit::auth::{self, TOKEN_TTL_SECS};
 use service_kit::{ApiError, ApiResult, RequestContext, Role, json};
 use spin_sdk::http::{Params, Request, Response};
+use utoipa::ToSchema;
 
 use crate::domain::{Email, Password, UserName};
 use crate::passwords;
@@ -11,23 +12,26 @@ use crate::rate_limit::LoginLimiter;
 use crate::store::{NewUser, Store};
 use crate::user::User;
 
-#[derive(Deserialize)]
-struct Registration {
+#[derive(Deserialize, ToSchema)]
+pub(super) struct Registration {
     name: UserName,
     email: Email,
     password: Password,
 }
 
-#[derive(Deserialize)]
-struct Credentials {
+#[derive(Deserialize, ToSchema)]
+pub(super) struct Credentials {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
-struct TokenResponse {
+#[derive(Serialize, ToSchema)]
+pub(super) struct TokenResponse {
+    /// A JWT (HS256) to send as `Authorization: Bearer <token>`.
     access_token: String,
+    #[schema(value_type = String, pattern = "^bearer$")]
     token_type: &'static str,
+    /// Seconds until the token expires.
     expires_in: i64,
 }
 
@@ -41,6 +45,12 @@ fn token_for(user: &User) -> ApiResult<TokenResponse> {
 }
 
 /// Creates an account with role `user` and logs it in.
+#[utoipa::path(post, path = "/users/register", tag = "auth", security(()),
+    request_body = Registration,
+    responses(
+        (status = 201, description = "Registered and signed in", body = TokenResponse),
+        (status = 409, description = "The email is taken", body = service_kit::openapi::ErrorBody),
+    ))]
 pub fn register(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let body: Registration = json::parse_body(req)?;
     let password_hash = passwords::hash(body.password.expose())?;
@@ -55,6 +65,18 @@ pub fn register(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<R
 
 /// Wrong email and wrong password get the same 401, in about the same time; a correct
 /// password of a deactivated account gets 403.
+#[utoipa::path(post, path = "/users/login", tag = "auth", security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong email or password (the same answer for both)",
+            body = service_kit::openapi::ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "The account is deactivated", body = service_kit::openapi::ErrorBody),
+        (status = 429, description = "Too many failed attempts for this email or client",
+            body = service_kit::openapi::ErrorBody,
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+    ))]
 pub fn login(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let body: Credentials = json::parse_body(req)?;
     let email = body.email.trim().to_lowercase();

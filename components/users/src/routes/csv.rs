@@ -4,8 +4,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use service_kit::csv::{Table, row_error};
+use service_kit::openapi::CsvUpload;
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, Role, json};
 use spin_sdk::http::{Params, Request, Response};
+use utoipa::ToSchema;
 
 use crate::accounts::Accounts;
 use crate::domain::{Email, UserName};
@@ -14,6 +16,10 @@ use crate::store::ImportRow;
 
 const COLUMNS: [&str; 6] = ["id", "name", "email", "role", "is_active", "created_at"];
 
+#[utoipa::path(get, path = "/users/export/csv", tag = "csv",
+    responses((status = 200, description = "Every user as `id,name,email,role,is_active,created_at`",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"users.csv\"`")))))]
 pub fn export(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     accounts.admin(req, ctx)?;
@@ -31,14 +37,16 @@ pub fn export(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
     service_kit::csv::export("users.csv", &COLUMNS, rows)
 }
 
-#[derive(Serialize)]
-struct TempPassword {
+#[derive(Serialize, ToSchema)]
+#[schema(as = ImportedPassword)]
+pub(super) struct TempPassword {
     email: String,
     temp_password: String,
 }
 
-#[derive(Serialize)]
-struct ImportReport {
+#[derive(Serialize, ToSchema)]
+#[schema(as = UsersImportReport)]
+pub(super) struct ImportReport {
     created_count: usize,
     updated_count: usize,
     total: usize,
@@ -50,6 +58,13 @@ struct ImportReport {
 /// whole import (422 listing the rows); a valid file is written in one statement. `id`
 /// and `created_at` columns (as in an export) are ignored; `role` defaults to `user`,
 /// `is_active` to true.
+#[utoipa::path(post, path = "/users/import/csv", tag = "csv",
+    request_body(description = "Columns `name`, `email` and optionally `role`, `is_active`: a multipart form's `file` field or a raw CSV body",
+        content((CsvUpload = "multipart/form-data"), (String = "text/csv"))),
+    responses(
+        (status = 200, description = "Imported (all rows or none)", body = ImportReport),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = service_kit::openapi::ErrorBody),
+    ))]
 pub fn import(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     accounts.admin(req, ctx)?;

@@ -1,10 +1,11 @@
 //! The collection and its members: `/users/`, `/users/{id}`, `/users/{id}/reset_password`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use service_kit::openapi::{ErrorBody, Pagination};
 use service_kit::query::Query;
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, Role, json};
 use spin_sdk::http::{Params, Request, Response};
+use utoipa::ToSchema;
 
 use super::user_id;
 use crate::accounts::Accounts;
@@ -14,6 +15,15 @@ use crate::store::{Changes, ListFilter, NewUser};
 use crate::user::User;
 
 /// Admin: the filtered, paginated list, newest first.
+#[utoipa::path(get, path = "/users/", tag = "users",
+    params(
+        ("q" = Option<String>, Query, description = "Part of the name or email"),
+        ("role" = Option<Role>, Query, description = "Only users with this role"),
+        ("is_active" = Option<bool>, Query, description = "Only active (or inactive) users"),
+        Pagination,
+    ),
+    responses((status = 200, description = "One page of users", body = Vec<User>,
+        headers(("X-Total-Count" = i64, description = "How many users match the filters")))))]
 pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     accounts.admin(req, ctx)?;
@@ -39,16 +49,18 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
     Ok(json::list(&users, total))
 }
 
-#[derive(Deserialize)]
-struct NewAccount {
+#[derive(Deserialize, ToSchema)]
+pub(super) struct NewAccount {
     name: UserName,
     email: Email,
+    /// Without one, a random temporary password is set and returned once.
     password: Option<Password>,
+    /// `user` when absent.
     role: Option<Role>,
 }
 
-#[derive(Serialize)]
-struct Created {
+#[derive(Serialize, ToSchema)]
+pub(super) struct Created {
     #[serde(flatten)]
     user: User,
     /// Shown once, only when the server chose the password.
@@ -57,6 +69,12 @@ struct Created {
 }
 
 /// Admin: creates an account; without a password a temporary one is set and returned.
+#[utoipa::path(post, path = "/users/", tag = "users",
+    request_body = NewAccount,
+    responses(
+        (status = 201, description = "Created", body = Created),
+        (status = 409, description = "The email is taken", body = ErrorBody),
+    ))]
 pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     accounts.admin(req, ctx)?;
@@ -81,6 +99,9 @@ pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
 }
 
 /// Self or admin; also the orders service's lookup, with the service credential.
+#[utoipa::path(get, path = "/users/{id}", tag = "users",
+    params(("id" = i64, Path, example = 1, description = "The user's id")),
+    responses((status = 200, description = "The user", body = User)))]
 pub fn get(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     let id = user_id(params)?;
@@ -105,16 +126,26 @@ fn visible_to(caller: &User, id: i64) -> ApiResult<()> {
     }
 }
 
-#[derive(Deserialize)]
-struct Update {
+/// Only the fields present change.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct Update {
     name: Option<UserName>,
     email: Option<Email>,
     password: Option<Password>,
+    /// Admin only.
     role: Option<Role>,
+    /// Admin only.
     is_active: Option<bool>,
 }
 
 /// Self or admin; only an admin may change `role` or `is_active`.
+#[utoipa::path(put, path = "/users/{id}", tag = "users",
+    params(("id" = i64, Path, example = 1, description = "The user's id")),
+    request_body = Update,
+    responses(
+        (status = 200, description = "The updated user", body = User),
+        (status = 409, description = "The email is taken", body = ErrorBody),
+    ))]
 pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     let caller = accounts.caller(req, ctx)?;
@@ -146,6 +177,9 @@ pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
 
 /// Admin, not on itself (that would leave the caller locked out mid-session, and could
 /// remove the last admin).
+#[utoipa::path(delete, path = "/users/{id}", tag = "users",
+    params(("id" = i64, Path, example = 1, description = "The user's id")),
+    responses((status = 204, description = "Deleted")))]
 pub fn delete(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     let caller = accounts.admin(req, ctx)?;
@@ -161,6 +195,9 @@ pub fn delete(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
 }
 
 /// Admin: sets a new random temporary password and returns it.
+#[utoipa::path(post, path = "/users/{id}/reset_password", tag = "users",
+    params(("id" = i64, Path, example = 1, description = "The user's id")),
+    responses((status = 200, description = "The new password, shown once", body = TempPassword)))]
 pub fn reset_password(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Response> {
     let accounts = Accounts::open();
     accounts.admin(req, ctx)?;
@@ -174,5 +211,11 @@ pub fn reset_password(req: &Request, ctx: &RequestContext, params: &Params) -> A
         return Err(ApiError::not_found("user not found"));
     }
     accounts.forget(id);
-    Ok(json::ok(&json!({ "temp_password": temp_password })))
+    Ok(json::ok(&TempPassword { temp_password }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct TempPassword {
+    /// A random password of at least 12 characters.
+    temp_password: String,
 }
