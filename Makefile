@@ -5,7 +5,7 @@ SHELL := /bin/bash
 LISTEN ?= 127.0.0.1:3000
 CARGO_WASM := cargo build --target wasm32-wasip2 --release
 # The application's components, and the test components the host conformance tests run.
-COMPONENTS := -p users -p inventory -p orders -p static-files
+COMPONENTS := -p users -p inventory -p orders -p webhooks -p static-files
 TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
