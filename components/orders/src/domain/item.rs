@@ -86,7 +86,7 @@ impl From<Price> for Money {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Item {
     pub sku: Sku,
     pub quantity: Quantity,
@@ -136,6 +136,52 @@ impl Items {
     /// The SKUs in the lines, for searching.
     pub fn skus(&self) -> impl Iterator<Item = &Sku> {
         self.0.iter().map(|item| &item.sku)
+    }
+}
+
+service_kit::schema!(
+    Sku,
+    string(
+        "A stock keeping unit: 1–64 characters of A-Z a-z 0-9 - _ .",
+        Some(1),
+        Some(MAX_SKU_LEN),
+        Some("^[A-Za-z0-9._-]+$"),
+    )
+    .examples([serde_json::json!("WIDGET-1")])
+);
+service_kit::schema!(Quantity, integer("Units of the SKU", 1, MAX_QUANTITY));
+service_kit::schema!(
+    Price,
+    money_input(
+        "The unit price: 0–1,000,000 with at most two decimals, as a number or a decimal \
+         string (returned as a string)",
+        0,
+        1_000_000,
+    )
+);
+
+impl utoipa::PartialSchema for Items {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name(Item::name()))
+            .min_items(Some(1))
+            .max_items(Some(MAX_ITEMS))
+            .description(Some("1–100 lines, no SKU twice"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Items {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Item::name().into(), Item::schema()));
+        <Item as utoipa::ToSchema>::schemas(schemas);
     }
 }
 

@@ -70,12 +70,17 @@ pub fn checked_total(items: &Items, claimed: Option<Money>) -> Result<Money, Str
 }
 
 /// `POST /orders/` as it arrives; every field type validates itself while parsing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
+    /// Made by the server when absent.
     pub id: Option<OrderId>,
+    /// The caller when absent; only an admin may order for someone else.
     pub user_id: Option<i64>,
     pub items: Items,
+    /// When given, it must equal Σ quantity × price within 0.01.
+    #[schema(value_type = Option<super::item::Price>)]
     pub total: Option<Money>,
+    /// `pending` when absent; only an admin may create another status.
     pub status: Option<Status>,
 }
 
@@ -104,10 +109,12 @@ impl TryFrom<CreateBody> for NewOrder {
 }
 
 /// `PUT /orders/{id}`: a new status and/or new items (with an optional total to check).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OrderChange {
     pub status: Option<Status>,
+    /// Only while the order is pending.
     pub items: Option<Items>,
+    #[schema(value_type = Option<super::item::Price>)]
     pub total: Option<Money>,
 }
 
@@ -129,6 +136,17 @@ impl OrderChange {
 pub fn total_error(msg: String) -> ApiError {
     ApiError::invalid_field(FieldError::body(&[json!("total")], msg, "value_error"))
 }
+
+service_kit::schema!(
+    OrderId,
+    string(
+        "An order id: 1–64 characters of A-Z a-z 0-9 - _",
+        Some(1),
+        Some(MAX_ID_LEN),
+        Some("^[A-Za-z0-9_-]+$"),
+    )
+    .examples([serde_json::json!("order-1")])
+);
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,8 @@ const MAX_SERIES_DAYS: i64 = 180;
 const FORECAST_HISTORY_DAYS: i64 = 90;
 const MAX_FORECAST_DAYS: i64 = 90;
 
+#[utoipa::path(get, path = "/orders/analytics", tag = "analytics",
+    responses((status = 200, description = "Totals", body = super::api_doc::OrdersSummary)))]
 pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let conn = db::connect()?;
@@ -41,6 +43,9 @@ pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiRes
     })))
 }
 
+#[utoipa::path(get, path = "/orders/analytics/timeseries", tag = "analytics",
+    params(service_kit::openapi::Days),
+    responses((status = 200, description = "Orders and revenue per day (days clamped to 1..180)", body = super::api_doc::OrdersTimeSeries)))]
 pub async fn timeseries(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let days = Query::of(&req).days(30, MAX_SERIES_DAYS)?;
@@ -52,6 +57,9 @@ pub async fn timeseries(req: Request, _: Params, ctx: Rc<RequestContext>) -> Api
     Ok(json::ok(&json!({ "days": days, "series": series })))
 }
 
+#[utoipa::path(get, path = "/orders/analytics/forecast", tag = "analytics",
+    params(service_kit::openapi::Days, super::api_doc::ForecastMethod),
+    responses((status = 200, description = "Revenue history (90 days) and forecast (days clamped to 1..90)", body = super::api_doc::Forecast)))]
 pub async fn forecast(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let query = Query::of(&req);

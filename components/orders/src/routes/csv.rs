@@ -33,6 +33,11 @@ const COLUMNS: [&str; 6] = [
 const REQUIRED: [&str; 3] = ["id", "user_id", "items_json"];
 
 /// The caller's orders (an admin's: all), with the list filters, oldest first.
+#[utoipa::path(get, path = "/orders/export/csv", tag = "csv",
+    params(super::api_doc::OrderFilters),
+    responses((status = 200, description = "`id,user_id,total,status,items_json,created_at`, oldest first",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"orders.csv\"`")))))]
 pub async fn export(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let query = Query::of(&req);
@@ -57,6 +62,13 @@ pub async fn export(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResu
 
 /// Admin only. Every row is checked first; any invalid row → 422 listing them all, and
 /// nothing is written.
+#[utoipa::path(post, path = "/orders/import/csv", tag = "csv",
+    request_body(description = "Columns `id`, `user_id`, `items_json` and optionally `total`, `status`, `created_at`: a multipart form's `file` field or a raw CSV body",
+        content((service_kit::openapi::CsvUpload = "multipart/form-data"), (String = "text/csv"))),
+    responses(
+        (status = 200, description = "Imported (all rows or none), upserted by id", body = super::api_doc::OrdersImportReport),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = service_kit::openapi::ErrorBody),
+    ))]
 pub async fn import(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     caller.require_admin()?;

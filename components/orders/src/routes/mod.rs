@@ -2,6 +2,7 @@
 //! instance, so the router is built per request, bound to that request's context.
 
 mod analytics;
+mod api_doc;
 mod csv;
 mod health;
 mod orders;
@@ -19,6 +20,12 @@ pub fn router(ctx: &Rc<RequestContext>) -> Router {
     let mut router = Router::suffix();
     router.get_async("/healthz", bind(ctx, health::healthz));
     router.get_async("/readyz", bind(ctx, health::readyz));
+    router.get_async("/openapi.json", |_: Request, _: Params| async {
+        service_kit::openapi::json_response(&api_doc::document())
+    });
+    router.get_async("/docs", |_: Request, _: Params| async {
+        service_kit::openapi::docs_page("orders API", "/orders/openapi.json")
+    });
     router.get_async("/", bind(ctx, orders::list));
     router.post_async("/", bind(ctx, orders::create));
     router.get_async("/analytics", bind(ctx, analytics::summary));
@@ -43,9 +50,11 @@ pub fn router(ctx: &Rc<RequestContext>) -> Router {
     router
 }
 
-const PATHS: [&str; 10] = [
+const PATHS: [&str; 12] = [
     "/healthz",
     "/readyz",
+    "/openapi.json",
+    "/docs",
     "/",
     "/analytics",
     "/analytics/timeseries",

@@ -16,6 +16,10 @@ use crate::store::idempotency::Key;
 use crate::store::orders;
 
 /// Own orders (an admin's: all), filtered, then paginated.
+#[utoipa::path(get, path = "/orders/", tag = "orders",
+    params(super::api_doc::OrderFilters, super::api_doc::Sort, service_kit::openapi::Pagination),
+    responses((status = 200, description = "One page of orders", body = Vec<crate::store::Order>,
+        headers(("X-Total-Count" = i64, description = "How many orders match the filters")))))]
 pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let query = Query::of(&req);
@@ -26,6 +30,17 @@ pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult
     Ok(json::list(&found, total))
 }
 
+/// Checks the user, reserves the stock and records the order (all or nothing). A request
+/// repeated with the same `Idempotency-Key` and body gets the first order back (with
+/// `Idempotent-Replayed: true`).
+#[utoipa::path(post, path = "/orders/", tag = "orders",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters")),
+    request_body = crate::domain::CreateBody,
+    responses(
+        (status = 201, description = "Created (or replayed)", body = crate::store::Order),
+        (status = 409, description = "The id is taken, unknown SKUs, too little stock, or the key's first request is still running", body = super::api_doc::OrderConflict),
+        (status = 422, description = "Invalid fields (also an unknown or inactive user), or the key was used with another body", body = super::api_doc::CreateRejected),
+    ))]
 pub async fn create(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let new = NewOrder::try_from(json::parse_body::<CreateBody>(&req)?)?;
@@ -43,6 +58,9 @@ pub async fn create(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResu
     }
 }
 
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders",
+    params(("id" = crate::domain::OrderId, Path, example = "order-1")),
+    responses((status = 200, description = "The order", body = crate::store::Order)))]
 pub async fn get(req: Request, params: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let id = order_id(&params)?;
@@ -50,6 +68,14 @@ pub async fn get(req: Request, params: Params, ctx: Rc<RequestContext>) -> ApiRe
     Ok(json::ok(&order))
 }
 
+/// Changes the status (by the status machine) and/or the items (while pending).
+#[utoipa::path(put, path = "/orders/{id}", tag = "orders",
+    params(("id" = crate::domain::OrderId, Path, example = "order-1")),
+    request_body = crate::domain::OrderChange,
+    responses(
+        (status = 200, description = "The changed order", body = crate::store::Order),
+        (status = 409, description = "An illegal status change, items of an order that is not pending, too little stock, or a concurrent change", body = super::api_doc::OrderConflict),
+    ))]
 pub async fn update(req: Request, params: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let id = order_id(&params)?;
@@ -58,6 +84,13 @@ pub async fn update(req: Request, params: Params, ctx: Rc<RequestContext>) -> Ap
     Ok(json::ok(&order))
 }
 
+/// The owner while pending or cancelled, or an admin; stock still held is released.
+#[utoipa::path(delete, path = "/orders/{id}", tag = "orders",
+    params(("id" = crate::domain::OrderId, Path, example = "order-1")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "The owner may not delete it in its status, or a concurrent change", body = super::api_doc::OrderConflict),
+    ))]
 pub async fn delete(req: Request, params: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let id = order_id(&params)?;

@@ -9,6 +9,9 @@ use spin_sdk::http::{Params, Request, Response};
 use super::order_id;
 use crate::store::{events, orders};
 
+#[utoipa::path(get, path = "/orders/{id}/timeline", tag = "orders",
+    params(("id" = crate::domain::OrderId, Path, example = "order-1")),
+    responses((status = 200, description = "The order's events, oldest first", body = Vec<crate::store::events::Event>)))]
 pub async fn timeline(
     req: Request,
     params: Params,

@@ -45,15 +45,17 @@ pub fn param(events: &[NewEvent]) -> String {
 }
 
 /// An event as the timeline shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: i64,
     pub order_id: String,
+    /// `created`, `status_changed`, `updated` or `deleted`.
     pub event_type: String,
     pub description: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub user_id: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

@@ -16,14 +16,16 @@ use spin_sdk::pg4::DbValue;
 use crate::domain::{Items, OrderId, Status};
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: OrderId,
     pub user_id: i64,
     pub total: Money,
     pub status: Status,
     pub items: Items,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
