@@ -10,7 +10,7 @@ TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
 .PHONY: run test setup build build-native build-components build-web migrate lint fmt \
-	test-rust test-web test-deploy bench bench-host reliability
+	test-rust test-web test-deploy bench bench-host reliability demo-data
 
 include deploy/compose.mk
 
@@ -68,3 +68,7 @@ bench-host:
 
 reliability:
 	scripts/reliability.sh
+
+# Fill the app served by `make run` with users, a catalogue and 90 days of orders.
+demo-data:
+	cargo run --release -p demo-data -- --url http://$(LISTEN) $(DEMO_ARGS)
