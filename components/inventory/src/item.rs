@@ -21,6 +21,7 @@ pub struct Item {
 
 /// `POST /inventory/`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"sku": "WIDGET-9", "qty": 10, "name": "Widget", "price": "9.90"}))]
 pub struct NewItem {
     pub sku: Sku,
     pub qty: Stock,

@@ -17,6 +17,7 @@ use crate::domain::{OrderId, Quantity, Sku};
 const MAX_LINES: usize = 1000;
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"order_id": "order-9", "items": [{"sku": "WIDGET-1", "quantity": 1}]}))]
 pub(super) struct NewReservation {
     order_id: OrderId,
     /// 1–1000 lines with distinct SKUs.

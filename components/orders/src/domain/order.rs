@@ -71,6 +71,7 @@ pub fn checked_total(items: &Items, claimed: Option<Money>) -> Result<Money, Str
 
 /// `POST /orders/` as it arrives; every field type validates itself while parsing.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"items": [{"sku": "WIDGET-1", "quantity": 1, "price": "9.90"}]}))]
 pub struct CreateBody {
     /// Made by the server when absent.
     pub id: Option<OrderId>,

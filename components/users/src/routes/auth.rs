@@ -13,6 +13,7 @@ use crate::store::{NewUser, Store};
 use crate::user::User;
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Ann Lee", "email": "ann@example.com", "password": "correct-horse-battery"}))]
 pub(super) struct Registration {
     name: UserName,
     email: Email,
@@ -20,6 +21,7 @@ pub(super) struct Registration {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"email": "admin@test.com", "password": "password123"}))]
 pub(super) struct Credentials {
     email: String,
     password: String,
