@@ -38,7 +38,8 @@ pub struct ValidationErrorBody {
     pub detail: Vec<FieldErrorSchema>,
 }
 
-/// One invalid field, as FastAPI reports it (the schema of [`crate::FieldError`]).
+/// One invalid field, as FastAPI reports it.
+// The schema of `crate::FieldError` (which serializes the same way).
 #[derive(Serialize, ToSchema)]
 #[schema(as = FieldError)]
 pub struct FieldErrorSchema {
