@@ -716,6 +716,8 @@ async fn a_failure_after_the_reservation_releases_the_stock() {
         .get(0);
     assert_eq!(held, 0);
     assert_eq!(event_rows(&app).await, 0);
+    // and the saga's intent with it: nothing is left for reconciliation
+    assert!(intents(&app).await.is_empty());
 
     // The same for reactivating a cancelled order (imported, so no create is needed):
     // the stock taken again is given back and the order stays cancelled.
@@ -734,6 +736,184 @@ async fn a_failure_after_the_reservation_releases_the_stock() {
     let still = body(app.get("/orders/re-1", Some(&user.token)).await).await;
     assert_eq!(still["status"], "cancelled");
     assert_eq!(event_types(&app, &admin, "re-1").await, ["created"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reconciliation of create sagas that died between the reservation and the insert
+
+/// Stock held for `order_id` the way a saga takes it, through the inventory's contract.
+async fn reserve_as_service(app: &TestApp, order_id: &str, sku: &str, quantity: i64) {
+    let response = app
+        .post(
+            "/inventory/reservations",
+            Some(e2e::SERVICE_TOKEN),
+            &json!({ "order_id": order_id, "items": [{ "sku": sku, "quantity": quantity }] }),
+        )
+        .await;
+    assert_status(response, 201, "reserve as the orders service").await;
+}
+
+/// The intent a saga records before reserving, `age_seconds` old.
+async fn insert_intent(app: &TestApp, order_id: &str, user_id: i64, age_seconds: i64) {
+    app.db("orders")
+        .await
+        .execute(
+            "INSERT INTO order_intents (order_id, user_id, created_at) \
+             VALUES ($1, $2, now() - make_interval(secs => $3::bigint::double precision))",
+            &[&order_id, &user_id, &age_seconds],
+        )
+        .await
+        .unwrap();
+}
+
+async fn intents(app: &TestApp) -> Vec<String> {
+    app.db("orders")
+        .await
+        .query("SELECT order_id FROM order_intents ORDER BY order_id", &[])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn held_reservations(app: &TestApp) -> Vec<String> {
+    app.db("inventory")
+        .await
+        .query(
+            "SELECT DISTINCT r.order_id FROM reservations r \
+               JOIN reservation_lines l ON l.order_id = r.order_id ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn reconcile(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .post("/orders/maintenance/reconcile", Some(token), &json!({}))
+        .await;
+    assert_status(response, 200, "reconcile").await
+}
+
+/// A saga killed after its reservation (the reliability suite's SIGKILL and PostgreSQL
+/// restart) leaves an intent and held stock but no order: the maintenance endpoint gives
+/// the stock back; an intent whose saga is still running (young) is left alone.
+#[tokio::test]
+async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "REC-1", 10).await;
+
+    reserve_as_service(&app, "crashed-1", "REC-1", 4).await;
+    insert_intent(&app, "crashed-1", user.id, 600).await;
+    reserve_as_service(&app, "running-1", "REC-1", 1).await;
+    insert_intent(&app, "running-1", user.id, 5).await;
+    assert_eq!(stock(&app, "REC-1").await, 5);
+
+    // Only the service credential or an admin.
+    let response = app
+        .post(
+            "/orders/maintenance/reconcile",
+            Some(&user.token),
+            &json!({}),
+        )
+        .await;
+    assert_status(response, 403, "reconcile as a user").await;
+    let response = app
+        .post("/orders/maintenance/reconcile", None, &json!({}))
+        .await;
+    assert_status(response, 401, "reconcile without a token").await;
+    let response = app.get("/orders/maintenance/reconcile", Some(&admin)).await;
+    assert_status(response, 405, "GET reconcile").await;
+
+    let report = reconcile(&app, e2e::SERVICE_TOKEN).await;
+    assert_eq!(
+        report,
+        json!({ "released": ["crashed-1"], "already_ordered": [], "failed": [] })
+    );
+    assert_eq!(stock(&app, "REC-1").await, 9);
+    assert_eq!(intents(&app).await, ["running-1"]);
+    assert_eq!(held_reservations(&app).await, ["running-1"]);
+    assert_eq!(order_rows(&app).await, 0);
+
+    // Idempotent: nothing more to do, nothing given back twice.
+    let report = reconcile(&app, &admin).await;
+    assert_eq!(
+        report,
+        json!({ "released": [], "already_ordered": [], "failed": [] })
+    );
+    assert_eq!(stock(&app, "REC-1").await, 9);
+}
+
+/// An intent whose order was recorded after all (only possible if the intent outlived the
+/// insert, e.g. a CSV import with the same id) is deleted; the order keeps its stock.
+#[tokio::test]
+async fn reconcile_keeps_the_stock_of_an_order_that_exists() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "REC-2", 10).await;
+    let created = create_order(
+        &app,
+        &user.token,
+        &json!({ "id": "kept-1", "items": [line("REC-2", 3, "1")] }),
+    )
+    .await;
+    assert_eq!(created["id"], "kept-1");
+    // A successful create leaves no intent behind.
+    assert!(intents(&app).await.is_empty());
+    assert_eq!(stock(&app, "REC-2").await, 7);
+
+    insert_intent(&app, "kept-1", user.id, 600).await;
+    let report = reconcile(&app, &admin).await;
+    assert_eq!(
+        report,
+        json!({ "released": [], "already_ordered": ["kept-1"], "failed": [] })
+    );
+    assert!(intents(&app).await.is_empty());
+    assert_eq!(stock(&app, "REC-2").await, 7);
+    assert_eq!(held_reservations(&app).await, ["kept-1"]);
+    let order = body(app.get("/orders/kept-1", Some(&user.token)).await).await;
+    assert_eq!(order["status"], "pending");
+}
+
+/// Every create first settles a few stale intents, so the stock comes back even when no
+/// one calls the maintenance endpoint.
+#[tokio::test]
+async fn creating_an_order_reconciles_stale_intents_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "REC-3", 5).await;
+    reserve_as_service(&app, "crashed-3", "REC-3", 5).await;
+    insert_intent(&app, "crashed-3", user.id, 120).await;
+    assert_eq!(stock(&app, "REC-3").await, 0);
+
+    // The stock the dead saga held is what this order needs: released first, so it fits.
+    let created = create_order(&app, &user.token, &order(&[line("REC-3", 2, "1")])).await;
+    assert_eq!(stock(&app, "REC-3").await, 3);
+    assert!(intents(&app).await.is_empty());
+    assert_eq!(
+        held_reservations(&app).await,
+        [created["id"].as_str().unwrap()]
+    );
+    // A repeated id of an intent in flight is refused before the inventory is called.
+    insert_intent(&app, "in-flight-3", user.id, 1).await;
+    let response = app
+        .post(
+            "/orders/",
+            Some(&user.token),
+            &json!({ "id": "in-flight-3", "items": [line("REC-3", 1, "1")] }),
+        )
+        .await;
+    assert_status(response, 409, "id of a saga in flight").await;
+    assert_eq!(stock(&app, "REC-3").await, 3);
+    assert_eq!(intents(&app).await, ["in-flight-3"]);
 }
 
 #[tokio::test]

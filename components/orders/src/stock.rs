@@ -36,30 +36,44 @@ impl StockMove {
         order: &OrderId,
         write: impl FnOnce() -> ApiResult<T>,
     ) -> ApiResult<T> {
+        self.write_or_undo_then(ctx, order, write, || {}).await
+    }
+
+    /// [`StockMove::write_or_undo`], and `undone` runs once the move was undone (not when
+    /// the undo failed): the create saga forgets its intent there.
+    pub async fn write_or_undo_then<T>(
+        self,
+        ctx: &RequestContext,
+        order: &OrderId,
+        write: impl FnOnce() -> ApiResult<T>,
+        undone: impl FnOnce(),
+    ) -> ApiResult<T> {
         let written = faults::check(faults::AFTER_RESERVATION).and_then(|()| write());
-        if written.is_err() {
-            self.undo(ctx, order).await;
+        if written.is_err() && self.undo(ctx, order).await {
+            undone();
         }
         written
     }
 
-    /// Compensates a move whose change could not be written. If this fails too, the stock
-    /// and the order disagree until someone acts, so it is logged loudly.
-    async fn undo(self, ctx: &RequestContext, order: &OrderId) {
+    /// Compensates a move whose change could not be written; `true` when the stock is as
+    /// it was. If this fails too, the stock and the order disagree until someone acts, so
+    /// it is logged loudly (for a create, reconciliation acts: see `flows::reconcile`).
+    pub async fn undo(self, ctx: &RequestContext, order: &OrderId) -> bool {
         let inverse = self.inverse();
         if matches!(inverse, StockMove::None) {
-            return;
+            return true;
         }
         let result = match Inventory::connect(ctx) {
             Ok(inventory) => inverse.run(&inventory, order).await,
             Err(e) => Err(e),
         };
-        if let Err(e) = result {
+        if let Err(e) = &result {
             eprintln!(
                 "request {}: COMPENSATION FAILED for order {order}, its stock needs a manual fix: {}",
                 ctx.request_id, e.detail
             );
         }
+        result.is_ok()
     }
 
     async fn run(&self, inventory: &Inventory, order: &OrderId) -> ApiResult<()> {

@@ -1,17 +1,24 @@
 //! Creating an order: validate → the user exists and is active (users service) → reserve
 //! every line at once (inventory service) → write the order and its `created` event in one
 //! statement. A failure after the reservation releases it, so nothing is left behind.
+//!
+//! Before the reservation the saga records an intent (`store::intents`, one statement),
+//! which the insert deletes; a saga that dies in between (host killed, PostgreSQL down,
+//! compensation failed) leaves the intent, and `flows::reconcile` releases its stock later.
+//! Each create first runs a small reconciliation pass when stale intents exist.
 
 use service_kit::{ApiError, ApiResult, Caller, RequestContext, db};
 use spin_sdk::pg4::Connection;
 
 use crate::domain::{NewOrder, OrderId, Status};
+use crate::flows::reconcile;
 use crate::remote::inventory::{Inventory, Reserved};
 use crate::remote::users;
 use crate::stock::StockMove;
 use crate::store::Order;
 use crate::store::events::{EventType, NewEvent};
 use crate::store::idempotency::{self, Claim, Key};
+use crate::store::intents;
 use crate::store::orders::{self, NewRow};
 
 pub enum Created {
@@ -42,6 +49,8 @@ pub async fn create(
         ));
     }
     let conn = db::connect()?;
+    // Sagas that died earlier: one indexed statement when there are none.
+    reconcile::opportunistic(ctx, &conn).await;
     let id = new.id.clone().unwrap_or_else(OrderId::generate);
     if let Some(idem) = &idempotency
         && let Claim::Replay(first) = idempotency::claim(&conn, &idem.key, idem.body, &id)?
@@ -63,8 +72,8 @@ async fn reserve_and_write(
     user_id: i64,
     new: &NewOrder,
 ) -> ApiResult<Order> {
-    // Checked first so a repeated id never reaches the inventory, whose reservation for
-    // that id belongs to the existing order. A fresh UUID cannot be taken: no round trip.
+    // Checked first so a repeated id never reaches the users service; the intent checks
+    // again, atomically, before the inventory. A fresh UUID cannot be taken: no round trip.
     if new.id.is_some() && orders::id_taken(conn, id)? {
         return Err(orders::duplicate_id(id));
     }
@@ -73,19 +82,16 @@ async fn reserve_and_write(
     let reserved = if new.status == Status::Cancelled {
         StockMove::None
     } else {
-        if Inventory::connect(ctx)?.reserve(id, &new.items).await? == Reserved::AlreadyHeld {
-            // Another request is creating an order with this id right now: the stock held
-            // is its, so it must not be released here.
-            return Err(orders::duplicate_id(id));
-        }
-        StockMove::Reserve(new.items.clone())
+        reserve(ctx, conn, id, user_id, new).await?
     };
+    let intent = !matches!(reserved, StockMove::None);
     let row = NewRow {
         id,
         user_id,
         status: new.status,
         total: new.total,
         items: &new.items,
+        intent,
     };
     let event = NewEvent {
         event_type: EventType::Created,
@@ -99,6 +105,60 @@ async fn reserve_and_write(
         user_id: caller.id,
     };
     reserved
-        .write_or_undo(ctx, id, || orders::insert(conn, &row, event))
+        .write_or_undo_then(
+            ctx,
+            id,
+            || orders::insert(conn, &row, event),
+            || {
+                if intent {
+                    intents::forget(conn, id);
+                }
+            },
+        )
         .await
+}
+
+/// Records the intent, then reserves every line. A reservation that failed without an
+/// answer (time-out, 5xx) may still have been taken, so it is released before the intent
+/// is forgotten; if that release fails too, the intent stays for reconciliation.
+async fn reserve(
+    ctx: &RequestContext,
+    conn: &Connection,
+    id: &OrderId,
+    user_id: i64,
+    new: &NewOrder,
+) -> ApiResult<StockMove> {
+    if !intents::record(conn, id, user_id)? {
+        // An order with this id exists, or another request is creating one right now.
+        return Err(orders::duplicate_id(id));
+    }
+    let reserved = StockMove::Reserve(new.items.clone());
+    let outcome = match Inventory::connect(ctx) {
+        Ok(inventory) => inventory.reserve(id, &new.items).await,
+        Err(e) => {
+            intents::forget(conn, id);
+            return Err(e);
+        }
+    };
+    match outcome {
+        Ok(Reserved::Taken) => Ok(reserved),
+        Ok(Reserved::AlreadyHeld) => {
+            // Held for this id already, yet no order and no other intent has it: stock
+            // left by an earlier saga whose intent is gone. It is not this request's to
+            // give back or to use.
+            intents::forget(conn, id);
+            Err(orders::duplicate_id(id))
+        }
+        // Refused (unknown SKU, too little stock): nothing was taken.
+        Err(e) if e.status < 500 => {
+            intents::forget(conn, id);
+            Err(e)
+        }
+        Err(e) => {
+            if reserved.undo(ctx, id).await {
+                intents::forget(conn, id);
+            }
+            Err(e)
+        }
+    }
 }

@@ -11,7 +11,7 @@ use service_kit::money::Money;
 use service_kit::openapi::{self, ErrorBody, FieldErrorSchema};
 use utoipa::{OpenApi, ToSchema};
 
-use super::{analytics, csv, orders, timeline};
+use super::{analytics, csv, maintenance, orders, timeline};
 use crate::domain::Status;
 use crate::store::Order;
 
@@ -188,11 +188,13 @@ pub enum CreateRejected {
         analytics::forecast,
         csv::export,
         csv::import,
+        maintenance::reconcile,
     ),
     tags(
         (name = "orders", description = "Orders: the caller's own (an admin's: all)"),
         (name = "analytics", description = "Over the orders the caller may see"),
         (name = "csv", description = "Export (own orders, or all for an admin) and import (admin)"),
+        (name = "maintenance", description = "Housekeeping for the other services, a cron or an admin"),
         (name = "meta", description = "Health and this documentation"),
     )
 )]
@@ -217,6 +219,7 @@ mod tests {
             "/orders/analytics/forecast",
             "/orders/export/csv",
             "/orders/import/csv",
+            "/orders/maintenance/reconcile",
             "/orders/healthz",
             "/orders/readyz",
             "/orders/openapi.json",

@@ -5,6 +5,7 @@ mod analytics;
 mod api_doc;
 mod csv;
 mod health;
+mod maintenance;
 mod orders;
 mod timeline;
 
@@ -33,6 +34,7 @@ pub fn router(ctx: &Rc<RequestContext>) -> Router {
     router.get_async("/analytics/forecast", bind(ctx, analytics::forecast));
     router.get_async("/export/csv", bind(ctx, csv::export));
     router.post_async("/import/csv", bind(ctx, csv::import));
+    router.post_async("/maintenance/reconcile", bind(ctx, maintenance::reconcile));
     router.get_async("/:id", bind(ctx, orders::get));
     router.put_async("/:id", bind(ctx, orders::update));
     router.delete_async("/:id", bind(ctx, orders::delete));
@@ -50,7 +52,7 @@ pub fn router(ctx: &Rc<RequestContext>) -> Router {
     router
 }
 
-const PATHS: [&str; 12] = [
+const PATHS: [&str; 13] = [
     "/healthz",
     "/readyz",
     "/openapi.json",
@@ -61,6 +63,7 @@ const PATHS: [&str; 12] = [
     "/analytics/forecast",
     "/export/csv",
     "/import/csv",
+    "/maintenance/reconcile",
     "/:id",
     "/:id/timeline",
 ];

@@ -6,6 +6,7 @@ pub mod events;
 pub mod filter;
 pub mod idempotency;
 pub mod import;
+pub mod intents;
 pub mod orders;
 
 use serde::Serialize;

@@ -78,14 +78,24 @@ pub struct NewRow<'a> {
     pub status: Status,
     pub total: Money,
     pub items: &'a Items,
+    /// The saga recorded an intent (`store::intents`) before reserving stock: the insert
+    /// deletes it, and happens only if it is still there and unclaimed (a reconciliation
+    /// that took it releases the stock, so the order must not be recorded).
+    pub intent: bool,
 }
 
-/// Inserts the order and its `created` event in one statement. A taken id → 409.
+/// Inserts the order and its `created` event in one statement (deleting the saga's intent
+/// in the same statement). A taken id → 409; an intent already taken by reconciliation →
+/// 503 (the saga then gives the stock back).
 pub fn insert(conn: &Connection, row: &NewRow, event: NewEvent) -> ApiResult<Order> {
     let statement = format!(
-        "WITH o AS (\
+        "WITH i AS (\
+           DELETE FROM order_intents \
+            WHERE order_id = $1 AND $7::boolean AND claimed_until IS NULL RETURNING order_id), \
+         o AS (\
            INSERT INTO orders (id, user_id, status, total, items) \
-           VALUES ($1, $2, $3, $4::text::numeric, $5::text::jsonb) RETURNING *), \
+           SELECT $1, $2, $3, $4::text::numeric, $5::text::jsonb \
+            WHERE NOT $7::boolean OR EXISTS (SELECT 1 FROM i) RETURNING *), \
          {} \
          SELECT {ORDER_COLUMNS} FROM o",
         events::insert_cte("o", "$6")
@@ -99,10 +109,21 @@ pub fn insert(conn: &Connection, row: &NewRow, event: NewEvent) -> ApiResult<Ord
             row.total.to_string().into(),
             items_param(row.items),
             events::param(&[event]).into(),
+            row.intent.into(),
         ],
     );
     match result {
-        Ok(rows) => one_order(rows)?.ok_or_else(|| ApiError::internal("insert returned no row")),
+        Ok(rows) => one_order(rows)?.ok_or_else(|| {
+            if row.intent {
+                eprintln!(
+                    "order {}: its intent was taken by reconciliation before the insert",
+                    row.id
+                );
+                ApiError::unavailable("the order took too long to record; try again")
+            } else {
+                ApiError::internal("insert returned no row")
+            }
+        }),
         Err(e) if db::sqlstate(&e) == Some(db::UNIQUE_VIOLATION) => Err(duplicate_id(row.id)),
         Err(e) => Err(e.into()),
     }
