@@ -17,8 +17,9 @@ use tokio::process::Command;
 
 const SERVICES: [&str; 3] = ["users", "inventory", "orders"];
 
-/// Test cases per operation and phase; with the coverage phase's boundary cases this keeps
-/// the three services to a few minutes on two cores.
+/// Test cases per operation and phase (`FUZZ_MAX_EXAMPLES` to explore more); with the
+/// coverage phase's boundary cases this keeps the three services to a minute or two on
+/// two cores.
 const MAX_EXAMPLES: &str = "20";
 /// Kills a fuzzing run of one service that takes longer than this.
 const RUN_LIMIT: Duration = Duration::from_secs(600);
@@ -209,7 +210,7 @@ async fn fuzz(
         // The stateful phase follows links between operations, which the documents do not
         // declare; examples, boundary values (coverage) and random cases (fuzzing) run.
         .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--max-examples", MAX_EXAMPLES])
+        .args(["--max-examples", &max_examples()])
         .args(["--seed", &seed_value()])
         .args(filter)
         // One worker: Hypothesis parses lambda sources with `ast.parse`, which CPython
@@ -237,6 +238,10 @@ fn services() -> Vec<String> {
         Ok(list) => list.split(',').map(|s| s.trim().to_string()).collect(),
         Err(_) => SERVICES.iter().map(|s| s.to_string()).collect(),
     }
+}
+
+fn max_examples() -> String {
+    std::env::var("FUZZ_MAX_EXAMPLES").unwrap_or_else(|_| MAX_EXAMPLES.into())
 }
 
 /// A fixed seed, so a run is reproducible; `FUZZ_SEED` explores others.
