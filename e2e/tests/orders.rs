@@ -834,7 +834,7 @@ async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
     let report = reconcile(&app, e2e::SERVICE_TOKEN).await;
     assert_eq!(
         report,
-        json!({ "released": ["crashed-1"], "already_ordered": [], "failed": [] })
+        json!({ "released": ["crashed-1"], "already_ordered": [], "resynced": [], "failed": [] })
     );
     assert_eq!(stock(&app, "REC-1").await, 9);
     assert_eq!(intents(&app).await, ["running-1"]);
@@ -845,7 +845,7 @@ async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
     let report = reconcile(&app, &admin).await;
     assert_eq!(
         report,
-        json!({ "released": [], "already_ordered": [], "failed": [] })
+        json!({ "released": [], "already_ordered": [], "resynced": [], "failed": [] })
     );
     assert_eq!(stock(&app, "REC-1").await, 9);
 }
@@ -873,7 +873,7 @@ async fn reconcile_keeps_the_stock_of_an_order_that_exists() {
     let report = reconcile(&app, &admin).await;
     assert_eq!(
         report,
-        json!({ "released": [], "already_ordered": ["kept-1"], "failed": [] })
+        json!({ "released": [], "already_ordered": ["kept-1"], "resynced": [], "failed": [] })
     );
     assert!(intents(&app).await.is_empty());
     assert_eq!(stock(&app, "REC-2").await, 7);
@@ -914,6 +914,113 @@ async fn creating_an_order_reconciles_stale_intents_first() {
     assert_status(response, 409, "id of a saga in flight").await;
     assert_eq!(stock(&app, "REC-3").await, 3);
     assert_eq!(intents(&app).await, ["in-flight-3"]);
+}
+
+/// Marks the order's last change as having died mid-saga: its lease ran out, never ended.
+async fn interrupt(app: &TestApp, id: &str, seconds_ago: i64) {
+    app.db("orders")
+        .await
+        .execute(
+            "UPDATE orders SET lease_token = 'dead-change', \
+                    lease_until = now() - make_interval(secs => $2::bigint::double precision) \
+              WHERE id = $1",
+            &[&id, &seconds_ago],
+        )
+        .await
+        .unwrap();
+}
+
+/// A change that died between its stock move and its write (cancel after the release,
+/// reactivation after the reservation) leaves its lease set: reconciliation makes the
+/// inventory hold what the order records, and the next change moves stock absolutely.
+#[tokio::test]
+async fn interrupted_changes_are_settled_by_reconcile_and_by_the_next_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "INT-1", 10).await;
+
+    // A cancel died after the inventory released the stock: the order is still pending.
+    create_order(
+        &app,
+        &user.token,
+        &json!({ "id": "int-cancel", "items": [line("INT-1", 3, "1")] }),
+    )
+    .await;
+    let response = app
+        .delete(
+            "/inventory/reservations/int-cancel",
+            Some(e2e::SERVICE_TOKEN),
+        )
+        .await;
+    assert_status(response, 204, "release as the dying cancel did").await;
+    interrupt(&app, "int-cancel", 5).await;
+    assert_eq!(stock(&app, "INT-1").await, 10);
+    // Too recent for reconciliation (the change might still be running).
+    let report = reconcile(&app, &admin).await;
+    assert_eq!(report["resynced"], json!([]));
+    interrupt(&app, "int-cancel", 120).await;
+    let report = reconcile(&app, &admin).await;
+    assert_eq!(report["resynced"], json!(["int-cancel"]));
+    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(held_reservations(&app).await, ["int-cancel"]);
+    // The order is free again, and cancelling it now gives the stock back once.
+    assert_status(
+        set_status(&app, &user.token, "int-cancel", "cancelled").await,
+        200,
+        "cancel after reconciliation",
+    )
+    .await;
+    assert_eq!(stock(&app, "INT-1").await, 10);
+
+    // A reactivation died after the inventory took the stock: the order is still
+    // cancelled. The next change (reactivating again) must not take the stock twice.
+    interrupt(&app, "int-cancel", 1).await;
+    let response = app
+        .post(
+            "/inventory/reservations",
+            Some(e2e::SERVICE_TOKEN),
+            &json!({ "order_id": "int-cancel", "items": [{ "sku": "INT-1", "quantity": 3 }] }),
+        )
+        .await;
+    assert_status(response, 201, "reserve as the dying reactivation did").await;
+    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_status(
+        set_status(&app, &user.token, "int-cancel", "pending").await,
+        200,
+        "reactivate over an interrupted reactivation",
+    )
+    .await;
+    assert_eq!(stock(&app, "INT-1").await, 7);
+
+    // An interrupted change and a no-op change: the stock is still made to match.
+    interrupt(&app, "int-cancel", 1).await;
+    let response = app
+        .delete(
+            "/inventory/reservations/int-cancel",
+            Some(e2e::SERVICE_TOKEN),
+        )
+        .await;
+    assert_status(response, 204, "release as a dying cancel did").await;
+    assert_status(
+        set_status(&app, &user.token, "int-cancel", "pending").await,
+        200,
+        "no-op over an interrupted cancel",
+    )
+    .await;
+    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(held_reservations(&app).await, ["int-cancel"]);
+    let lease: Option<String> = app
+        .db("orders")
+        .await
+        .query_one(
+            "SELECT lease_token FROM orders WHERE id = 'int-cancel'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(lease, None);
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ use service_kit::{ApiResult, RequestContext};
 
 use crate::domain::{Items, OrderId};
 use crate::faults;
-use crate::remote::inventory::Inventory;
+use crate::remote::inventory::{Inventory, Reserved};
 
+#[derive(Clone)]
 pub enum StockMove {
     None,
     /// Take the stock of these lines (an order is reactivated).
@@ -17,6 +18,14 @@ pub enum StockMove {
     Replace {
         from: Items,
         to: Items,
+    },
+    /// Make the inventory hold exactly `to` (`None`: nothing), whatever it holds now; its
+    /// undo makes it hold exactly `from`. For a change that takes over an order whose
+    /// previous change was interrupted (its lease ran out unreleased), when what the
+    /// inventory holds is not known.
+    Ensure {
+        from: Option<Items>,
+        to: Option<Items>,
     },
 }
 
@@ -30,17 +39,8 @@ impl StockMove {
 
     /// Writes the change this move was made for; if that fails (or a test injects a
     /// failure here), undoes the move so no stock is held for a change that did not happen.
-    pub async fn write_or_undo<T>(
-        self,
-        ctx: &RequestContext,
-        order: &OrderId,
-        write: impl FnOnce() -> ApiResult<T>,
-    ) -> ApiResult<T> {
-        self.write_or_undo_then(ctx, order, write, || {}).await
-    }
-
-    /// [`StockMove::write_or_undo`], and `undone` runs once the move was undone (not when
-    /// the undo failed): the create saga forgets its intent there.
+    /// `undone` runs once the move was undone (not when the undo failed): the create saga
+    /// forgets its intent there, a change ends its lease.
     pub async fn write_or_undo_then<T>(
         self,
         ctx: &RequestContext,
@@ -58,8 +58,8 @@ impl StockMove {
     /// Compensates a move whose change could not be written; `true` when the stock is as
     /// it was. If this fails too, the stock and the order disagree until someone acts, so
     /// it is logged loudly (for a create, reconciliation acts: see `flows::reconcile`).
-    pub async fn undo(self, ctx: &RequestContext, order: &OrderId) -> bool {
-        let inverse = self.inverse();
+    pub async fn undo(&self, ctx: &RequestContext, order: &OrderId) -> bool {
+        let inverse = self.clone().inverse();
         if matches!(inverse, StockMove::None) {
             return true;
         }
@@ -83,6 +83,13 @@ impl StockMove {
             StockMove::Reserve(items) => inventory.reserve(order, items).await.map(drop),
             StockMove::Release(_) => inventory.release(order).await,
             StockMove::Replace { to, .. } => inventory.replace(order, to).await,
+            StockMove::Ensure { to: None, .. } => inventory.release(order).await,
+            StockMove::Ensure {
+                to: Some(items), ..
+            } => match inventory.reserve(order, items).await? {
+                Reserved::Taken => Ok(()),
+                Reserved::AlreadyHeld => inventory.replace(order, items).await,
+            },
         }
     }
 
@@ -92,6 +99,7 @@ impl StockMove {
             StockMove::Reserve(items) => StockMove::Release(items),
             StockMove::Release(items) => StockMove::Reserve(items),
             StockMove::Replace { from, to } => StockMove::Replace { from: to, to: from },
+            StockMove::Ensure { from, to } => StockMove::Ensure { from: to, to: from },
         }
     }
 }

@@ -2,11 +2,17 @@
 //! between), the stock is moved (cancel releases, reactivate reserves, new items replace),
 //! then the order and its events are written in one statement; a failed write undoes the
 //! stock move.
+//!
+//! The lease is also the durable mark of a change in flight: a change that dies between
+//! its stock move and its write leaves the lease set after it ran out. The next change of
+//! the order (or reconciliation, for orders nobody changes) then sees `interrupted` and
+//! moves the stock absolutely (`StockMove::Ensure`) rather than relative to the order's
+//! recorded state. A lease whose stock may be off (the move or its undo failed without an
+//! answer) is left to run out rather than ended, so the mark stays.
 
 use service_kit::{ApiError, ApiResult, Caller, RequestContext, db};
-use spin_sdk::pg4::Connection;
 
-use crate::domain::{OrderChange, OrderId, Status, StockEffect, checked_total, total_error};
+use crate::domain::{Items, OrderChange, OrderId, Status, StockEffect, checked_total, total_error};
 
 use crate::stock::StockMove;
 use crate::store::Order;
@@ -25,16 +31,92 @@ pub async fn update(
     let plan = match plan_update(&lease.order, change, caller) {
         Ok(Some(plan)) => plan,
         nothing_or_refused => {
-            orders::unlease(&conn, &lease);
+            // An interrupted change is settled even when this one changes nothing.
+            if !lease.interrupted || resync(ctx, &lease).await.is_ok() {
+                orders::unlease(&conn, &lease);
+            }
             return nothing_or_refused.map(|_| lease.order.clone());
         }
     };
-    let result = apply(ctx, &conn, &lease, plan).await;
-    // A written change ended the lease; a failed one gives the order back.
-    if result.is_err() {
+    let stock = absolute_if_interrupted(&lease, plan.stock);
+    let (result, consistent) = move_and_write(ctx, &lease, stock, || {
+        orders::commit_change(
+            &conn,
+            &lease,
+            plan.status,
+            &plan.items,
+            plan.total,
+            &plan.events,
+        )
+    })
+    .await;
+    // A written change ended the lease; a failed one gives the order back, unless the
+    // stock may not match the order any more.
+    if result.is_err() && consistent {
         orders::unlease(&conn, &lease);
     }
     result
+}
+
+/// What the inventory holds for a (not deleted) order in `status` with `items`: the items,
+/// except when cancelled (a delivered order's reservation stays: its stock has left).
+fn held(status: Status, items: &Items) -> Option<Items> {
+    (status != Status::Cancelled).then(|| items.clone())
+}
+
+/// The move of a change; absolute when the previous change of the order was interrupted.
+fn absolute_if_interrupted(lease: &Lease, planned: StockMove) -> StockMove {
+    if !lease.interrupted {
+        return planned;
+    }
+    let order = &lease.order;
+    let to = match &planned {
+        StockMove::None => held(order.status, &order.items),
+        StockMove::Release(_) => None,
+        StockMove::Reserve(items) => Some(items.clone()),
+        StockMove::Replace { to, .. } => Some(to.clone()),
+        StockMove::Ensure { to, .. } => to.clone(),
+    };
+    StockMove::Ensure {
+        from: held(order.status, &order.items),
+        to,
+    }
+}
+
+/// Makes the inventory match the leased order as recorded (reconciliation of an
+/// interrupted change).
+pub async fn resync(ctx: &RequestContext, lease: &Lease) -> ApiResult<()> {
+    let order = &lease.order;
+    let recorded = held(order.status, &order.items);
+    StockMove::Ensure {
+        from: recorded.clone(),
+        to: recorded,
+    }
+    .apply(ctx, &order.id)
+    .await
+}
+
+/// Moves the stock, then writes; a failed write undoes the move. Also says whether the
+/// stock is known to match the order as recorded afterwards.
+async fn move_and_write<T>(
+    ctx: &RequestContext,
+    lease: &Lease,
+    stock: StockMove,
+    write: impl FnOnce() -> ApiResult<T>,
+) -> (ApiResult<T>, bool) {
+    let id = &lease.order.id;
+    if let Err(e) = stock.apply(ctx, id).await {
+        // Refused (409: too little stock, 404/422): nothing moved. No answer (503): the
+        // move may have happened, so it is undone (every move's undo is idempotent).
+        let consistent = e.status < 500 || stock.undo(ctx, id).await;
+        return (Err(e), consistent);
+    }
+    let undone = std::cell::Cell::new(false);
+    let result = stock
+        .write_or_undo_then(ctx, id, write, || undone.set(true))
+        .await;
+    let consistent = result.is_ok() || undone.get();
+    (result, consistent)
 }
 
 /// What an update writes and how it moves the stock.
@@ -104,59 +186,39 @@ fn plan_update(current: &Order, change: OrderChange, caller: &Caller) -> ApiResu
     }))
 }
 
-async fn apply(
-    ctx: &RequestContext,
-    conn: &Connection,
-    lease: &Lease,
-    plan: Plan,
-) -> ApiResult<Order> {
-    let id = &lease.order.id;
-    plan.stock.apply(ctx, id).await?;
-    plan.stock
-        .write_or_undo(ctx, id, || {
-            orders::commit_change(
-                conn,
-                lease,
-                plan.status,
-                &plan.items,
-                plan.total,
-                &plan.events,
-            )
-        })
-        .await
-}
-
 /// Deletes an order: the owner while it is pending or cancelled, an admin always. Stock
 /// still held is given back; the timeline stays, ending with `deleted`.
 pub async fn delete(ctx: &RequestContext, caller: &Caller, id: &OrderId) -> ApiResult<()> {
     let conn = db::connect()?;
     let lease = orders::lease(&conn, id, caller)?;
-    let result = delete_leased(ctx, caller, &conn, &lease).await;
-    if result.is_err() {
-        orders::unlease(&conn, &lease);
-    }
-    result
-}
-
-async fn delete_leased(
-    ctx: &RequestContext,
-    caller: &Caller,
-    conn: &Connection,
-    lease: &Lease,
-) -> ApiResult<()> {
     let order = &lease.order;
     if !caller.is_admin() && !matches!(order.status, Status::Pending | Status::Cancelled) {
+        if !lease.interrupted || resync(ctx, &lease).await.is_ok() {
+            orders::unlease(&conn, &lease);
+        }
         return Err(ApiError::conflict(format!(
             "an order can be deleted by its owner only while pending or cancelled (it is {})",
             order.status
         )));
     }
-    let stock = if order.status.holds_stock() {
+    // Stock still held goes back; a delivered order's has left, so its reservation stays.
+    let planned = if order.status.holds_stock() {
         StockMove::Release(order.items.clone())
     } else {
         StockMove::None
     };
-    stock.apply(ctx, &order.id).await?;
+    let stock = if lease.interrupted {
+        StockMove::Ensure {
+            from: held(order.status, &order.items),
+            to: if order.status.holds_stock() {
+                None
+            } else {
+                held(order.status, &order.items)
+            },
+        }
+    } else {
+        planned
+    };
     let event = NewEvent {
         event_type: EventType::Deleted,
         description: "order deleted".to_string(),
@@ -164,9 +226,14 @@ async fn delete_leased(
         new_value: None,
         user_id: caller.id,
     };
-    stock
-        .write_or_undo(ctx, &order.id, || orders::commit_delete(conn, lease, event))
-        .await
+    let (result, consistent) = move_and_write(ctx, &lease, stock, || {
+        orders::commit_delete(&conn, &lease, event)
+    })
+    .await;
+    if result.is_err() && consistent {
+        orders::unlease(&conn, &lease);
+    }
+    result
 }
 
 fn json_text(items: &crate::domain::Items) -> String {

@@ -1,6 +1,7 @@
 //! Reconciliation of create sagas that died between the reservation and the insert (host
 //! killed, PostgreSQL down, a compensation that failed too): their intents
-//! (`store::intents`) outlive them. For each stale intent: if the order exists after all,
+//! (`store::intents`) outlive them. (Changes that died mid-saga leave their lease set
+//! instead; the full run also settles those, see [`run`].) For each stale intent: if the order exists after all,
 //! the intent is simply deleted; otherwise the reservation is released (idempotent in the
 //! inventory) and then the intent is deleted. A release that fails leaves the intent for
 //! the next run.
@@ -15,8 +16,9 @@ use service_kit::{ApiResult, RequestContext};
 use spin_sdk::pg4::Connection;
 
 use crate::domain::OrderId;
+use crate::flows::change;
 use crate::remote::inventory::Inventory;
-use crate::store::intents;
+use crate::store::{intents, orders};
 
 /// How old an intent must be before its saga counts as dead. A live saga holds its intent
 /// for at most two outbound calls (5 s each: users, inventory) and two statements, so a
@@ -37,7 +39,11 @@ pub struct Report {
     pub released: Vec<String>,
     /// The order exists after all; only the intent was deleted.
     pub already_ordered: Vec<String>,
-    /// Not settled (the inventory or the database failed): left for the next run.
+    /// Orders whose change (cancel, reactivate, new items, delete) died between its stock
+    /// move and its write: the inventory was made to hold what the order records.
+    pub resynced: Vec<String>,
+    /// Not settled (the inventory or the database failed, or the stock an order records
+    /// is gone): left for the next run.
     pub failed: Vec<String>,
 }
 
@@ -54,14 +60,17 @@ pub async fn opportunistic(ctx: &RequestContext, conn: &Connection) {
 }
 
 /// A full run: batches until no stale intent is left, one fails, or the call's share of
-/// work is done.
+/// work is done; then the orders whose change was interrupted (their lease ran out
+/// unreleased more than the threshold ago) are made to match in the inventory.
 pub async fn run(ctx: &RequestContext, conn: &Connection) -> ApiResult<Report> {
     let mut report = Report::default();
+    interrupted_changes(ctx, conn, &mut report).await?;
     for _ in 0..MAX_BATCHES {
         let (done, claimed) = batch(ctx, conn, BATCH).await?;
         let stop = claimed < BATCH as usize || !done.failed.is_empty();
         report.released.extend(done.released);
         report.already_ordered.extend(done.already_ordered);
+        report.resynced.extend(done.resynced);
         report.failed.extend(done.failed);
         if stop {
             break;
@@ -69,6 +78,35 @@ pub async fn run(ctx: &RequestContext, conn: &Connection) -> ApiResult<Report> {
     }
     log(ctx, &report);
     Ok(report)
+}
+
+/// Orders whose change died mid-saga, taken over with a fresh lease: the inventory is made
+/// to hold what each records, and the lease is ended. One that fails keeps the lease (it
+/// runs out, and the next run or change tries again).
+async fn interrupted_changes(
+    ctx: &RequestContext,
+    conn: &Connection,
+    report: &mut Report,
+) -> ApiResult<()> {
+    let stale = STALE_AFTER_SECONDS - orders::LEASE_SECONDS;
+    for lease in orders::lease_interrupted(conn, stale, BATCH)? {
+        let id = lease.order.id.to_string();
+        match change::resync(ctx, &lease).await {
+            Ok(()) => {
+                orders::unlease(conn, &lease);
+                report.resynced.push(id);
+            }
+            Err(e) => {
+                eprintln!(
+                    "request {}: order {id}: its interrupted change could not be settled, \
+                     left for the next run: {}",
+                    ctx.request_id, e.detail
+                );
+                report.failed.push(id);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Takes up to `limit` stale intents and settles them; also returns how many it took.
@@ -132,10 +170,14 @@ async fn settle(
 }
 
 fn log(ctx: &RequestContext, report: &Report) {
-    if !report.released.is_empty() || !report.already_ordered.is_empty() {
+    if !report.released.is_empty()
+        || !report.already_ordered.is_empty()
+        || !report.resynced.is_empty()
+    {
         eprintln!(
-            "request {}: reconciled order intents: released stock of {:?}, already ordered {:?}",
-            ctx.request_id, report.released, report.already_ordered
+            "request {}: reconciled: released stock of {:?}, already ordered {:?}, \
+             interrupted changes settled {:?}",
+            ctx.request_id, report.released, report.already_ordered, report.resynced
         );
     }
 }

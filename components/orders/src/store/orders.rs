@@ -12,7 +12,7 @@ use crate::domain::{Items, OrderId, Status};
 
 /// How long a change that calls the inventory may hold an order before another may take it
 /// (only reached when the component dies mid-change: a call itself times out sooner).
-const LEASE_SECONDS: u32 = 30;
+pub const LEASE_SECONDS: u32 = 30;
 
 fn id_param(id: &OrderId) -> ParameterValue {
     id.as_str().to_string().into()
@@ -137,6 +137,10 @@ pub fn duplicate_id(id: &OrderId) -> ApiError {
 pub struct Lease {
     pub token: String,
     pub order: Order,
+    /// The lease was taken over from a change that never ended it (the component died
+    /// mid-change, or could not reach the database to end it): what the inventory holds
+    /// for this order is not known, so the change makes it absolute (`StockMove::Ensure`).
+    pub interrupted: bool,
 }
 
 /// Takes the order for a change by `caller` (owner or admin), so no other change runs
@@ -147,9 +151,10 @@ pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Leas
     let rows = conn.query(
         &format!(
             "UPDATE orders o SET lease_token = $2, lease_until = now() + interval '{LEASE_SECONDS} seconds' \
-              WHERE o.id = $1 AND o.deleted_at IS NULL AND ($3 OR o.user_id = $4) \
+               FROM (SELECT id, lease_token AS previous FROM orders WHERE id = $1) p \
+              WHERE o.id = $1 AND p.id = o.id AND o.deleted_at IS NULL AND ($3 OR o.user_id = $4) \
                 AND (o.lease_until IS NULL OR o.lease_until < now()) \
-             RETURNING {ORDER_COLUMNS}"
+             RETURNING {ORDER_COLUMNS}, p.previous IS NOT NULL"
         ),
         &[
             id_param(id),
@@ -158,8 +163,12 @@ pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Leas
             caller.id.into(),
         ],
     )?;
-    match one_order(rows)? {
-        Some(order) => Ok(Lease { token, order }),
+    match rows.rows.first() {
+        Some(row) => Ok(Lease {
+            token,
+            order: Order::from_row(row)?,
+            interrupted: matches!(row.get(7), Some(spin_sdk::pg4::DbValue::Boolean(true))),
+        }),
         None => {
             find_visible(conn, id, caller)?;
             Err(ApiError::conflict(
@@ -167,6 +176,39 @@ pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Leas
             ))
         }
     }
+}
+
+/// Takes up to `limit` orders whose change was interrupted at least `stale_seconds` ago
+/// (a lease that ran out and was never ended) for reconciliation.
+pub fn lease_interrupted(
+    conn: &Connection,
+    stale_seconds: u32,
+    limit: i64,
+) -> ApiResult<Vec<Lease>> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let rows = conn.query(
+        &format!(
+            "UPDATE orders o SET lease_token = $1, lease_until = now() + interval '{LEASE_SECONDS} seconds' \
+              WHERE o.id IN ( \
+                    SELECT id FROM orders \
+                     WHERE lease_token IS NOT NULL AND deleted_at IS NULL \
+                       AND lease_until < now() - interval '{stale_seconds} seconds' \
+                     ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                AND o.lease_until < now() \
+             RETURNING {ORDER_COLUMNS}"
+        ),
+        &[token.clone().into(), limit.into()],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            Ok(Lease {
+                token: token.clone(),
+                order: Order::from_row(row)?,
+                interrupted: true,
+            })
+        })
+        .collect()
 }
 
 /// Gives the order back unchanged (the change failed or was a no-op).
