@@ -342,6 +342,54 @@ async fn audit(app: &TestApp, initial: &HashMap<String, i64>, created: &[String]
     lost
 }
 
+/// A create saga that died between its reservation and its insert (SIGKILL, PostgreSQL
+/// down) leaves an intent; once it is older than the orders service's threshold
+/// (`flows::reconcile::STALE_AFTER_SECONDS`, 60 s) reconciliation releases its stock. Waits
+/// past the threshold, calls `POST /orders/maintenance/reconcile` as the webhooks
+/// deliverer or a cron would, and returns what did not add up (the audit stays strict).
+async fn reconcile_after_threshold(app: &TestApp) -> Vec<String> {
+    let wait = Duration::from_secs(65);
+    println!(
+        "waiting {wait:?} (past the 60 s intent threshold), then POST /orders/maintenance/reconcile"
+    );
+    tokio::time::sleep(wait).await;
+    let response = short_client()
+        .post(format!("{}/orders/maintenance/reconcile", app.base_url))
+        .bearer_auth(e2e::SERVICE_TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("reconcile");
+    let status = response.status();
+    let report: Value = response.json().await.unwrap_or(Value::Null);
+    let mut lost = Vec::new();
+    if status != 200 {
+        lost.push(format!("reconcile answered {status}: {report}"));
+        return lost;
+    }
+    let count = |key: &str| report[key].as_array().map_or(0, Vec::len);
+    println!(
+        "reconcile: released the stock of {} dead saga(s), {} intent(s) had their order, {} failed",
+        count("released"),
+        count("already_ordered"),
+        count("failed")
+    );
+    if count("failed") > 0 {
+        lost.push(format!("reconcile left intents: {}", report["failed"]));
+    }
+    let left: i64 = app
+        .db("orders")
+        .await
+        .query_one("SELECT count(*) FROM order_intents", &[])
+        .await
+        .unwrap()
+        .get(0);
+    if left > 0 {
+        lost.push(format!("{left} order intent(s) left after reconciliation"));
+    }
+    lost
+}
+
 // ---------------------------------------------------------------------------------------
 // PostgreSQL and Redis control, with a guard that brings them back whatever happens
 
@@ -621,9 +669,10 @@ async fn postgres_restart_under_load() {
     load.await.unwrap();
     reader.await.unwrap();
 
+    let mut lost = reconcile_after_threshold(&app).await;
     let tally = tally.lock().await;
     let reads = reads.lock().await;
-    let mut lost = audit(&app, &initial, &tally.created).await;
+    lost.extend(audit(&app, &initial, &tally.created).await);
     lost.extend(
         tally
             .only(&[201, 503])
@@ -733,9 +782,10 @@ async fn redis_stop_and_start_under_load() {
     load.await.unwrap();
     reader.await.unwrap();
 
+    let mut lost = reconcile_after_threshold(&app).await;
     let tally = tally.lock().await;
     let reads = reads.lock().await;
-    let mut lost = audit(&app, &initial, &tally.created).await;
+    lost.extend(audit(&app, &initial, &tally.created).await);
     lost.extend(
         tally
             .only(&[201])
@@ -875,8 +925,9 @@ async fn host_killed_under_load_and_restarted() {
         .created
         .push(body["id"].as_str().unwrap().to_string());
 
+    let mut lost = reconcile_after_threshold(&app).await;
     let tally = tally.lock().await;
-    let mut lost = audit(&app, &initial, &tally.created).await;
+    lost.extend(audit(&app, &initial, &tally.created).await);
     // Requests in flight at the kill get no answer (0); nothing else may fail.
     lost.extend(tally.only(&[0, 201]));
     report(
