@@ -10,7 +10,7 @@ TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
 .PHONY: run test setup build build-native build-components build-web migrate lint fmt \
-	test-rust test-web test-deploy bench bench-host reliability demo-data
+	test-rust test-web test-deploy bench bench-host reliability demo-data fuzz
 
 include deploy/compose.mk
 
@@ -68,6 +68,10 @@ bench-host:
 
 reliability:
 	scripts/reliability.sh
+
+# The Schemathesis fuzzing of every service's OpenAPI document (also part of test-rust).
+fuzz: build
+	scripts/fuzz-api.sh
 
 # Fill the app served by `make run` with users, a catalogue and 90 days of orders.
 demo-data:
