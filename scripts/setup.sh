@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine: the Wasm target,
-# cargo-nextest, and Chromium for the browser tests. Safe to run again.
+# cargo-nextest, Chromium for the browser tests and Python venv. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ fi
 
 apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
 missing=()
-# Chromium for the browser tests, wrk for the benchmarks, venv for the Python checks
+# Chromium for the browser tests, and venv for the Python checks
 # (Schemathesis, the deployment schemas).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
