@@ -41,7 +41,7 @@ impl StockMove {
     /// failure here), undoes the move so no stock is held for a change that did not happen.
     /// `undone` runs once the move was undone (not when the undo failed): the create saga
     /// forgets its intent there, a change ends its lease.
-    pub async fn write_or_undo_then<T>(
+    pub async fn write_or_undo<T>(
         self,
         ctx: &RequestContext,
         order: &OrderId,
@@ -69,7 +69,7 @@ impl StockMove {
         };
         if let Err(e) = &result {
             eprintln!(
-                "request {}: COMPENSATION FAILED for order {order}, its stock needs a manual fix: {}",
+                "request {}: COMPENSATION FAILED for order {order}, left to reconciliation (POST /orders/maintenance/reconcile): {}",
                 ctx.request_id, e.detail
             );
         }

@@ -113,7 +113,7 @@ async fn move_and_write<T>(
     }
     let undone = std::cell::Cell::new(false);
     let result = stock
-        .write_or_undo_then(ctx, id, write, || undone.set(true))
+        .write_or_undo(ctx, id, write, || undone.set(true))
         .await;
     let consistent = result.is_ok() || undone.get();
     (result, consistent)

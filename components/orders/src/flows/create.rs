@@ -105,7 +105,7 @@ async fn reserve_and_write(
         user_id: caller.id,
     };
     reserved
-        .write_or_undo_then(
+        .write_or_undo(
             ctx,
             id,
             || orders::insert(conn, &row, event),
