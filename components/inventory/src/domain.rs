@@ -1,10 +1,9 @@
 //! The values an inventory request carries, validated when they are parsed: once a
 //! handler holds a `Sku` or a `Stock`, it is known to be acceptable.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use service_kit::money::Money;
+pub use service_kit::sku::Sku;
 
 /// The largest stock or reservation quantity accepted. Far above any real stock, and small
 /// enough that sums of quantities never come near overflowing.
@@ -12,50 +11,6 @@ pub const MAX_QTY: i64 = 1_000_000_000;
 
 /// The highest price accepted, as for order lines.
 const MAX_PRICE: i64 = 1_000_000;
-
-/// A stock keeping unit: 1–64 characters of `A-Z a-z 0-9 - _ .`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Sku(String);
-
-impl Sku {
-    pub const MAX_LEN: usize = 64;
-
-    pub fn parse(value: &str) -> Result<Sku, String> {
-        let valid_chars = value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        match value.chars().count() {
-            0 => Err("must not be empty".into()),
-            n if n > Self::MAX_LEN => Err(format!("must be at most {} characters", Self::MAX_LEN)),
-            _ if !valid_chars => Err("may only contain A-Z, a-z, 0-9, '-', '_' and '.'".into()),
-            _ => Ok(Sku(value.to_string())),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Sku {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Sku::parse(&value)
-    }
-}
-
-impl From<Sku> for String {
-    fn from(sku: Sku) -> String {
-        sku.0
-    }
-}
-
-impl fmt::Display for Sku {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Units in stock: a whole number from 0 to [`MAX_QTY`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,16 +174,6 @@ impl TryFrom<String> for OrderId {
     }
 }
 
-service_kit::schema!(
-    Sku,
-    string(
-        "A stock keeping unit: 1–64 characters of A-Z a-z 0-9 - _ .",
-        Some(1),
-        Some(Sku::MAX_LEN),
-        Some("^[A-Za-z0-9._-]+$"),
-    )
-    .examples([serde_json::json!("WIDGET-1")])
-);
 service_kit::schema!(Stock, integer("Units in stock", 0, MAX_QTY));
 service_kit::schema!(Quantity, integer("Units reserved", 1, MAX_QTY));
 service_kit::schema!(
@@ -261,17 +206,6 @@ service_kit::schema!(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sku_accepts_the_allowed_alphabet_up_to_64_chars() {
-        assert!(Sku::parse("Abc-123_x.Y").is_ok());
-        assert!(Sku::parse(&"a".repeat(64)).is_ok());
-        assert!(Sku::parse(&"a".repeat(65)).is_err());
-        assert!(Sku::parse("").is_err());
-        for bad in ["a b", "a/b", "é", "a,b", "=1", "a\n"] {
-            assert!(Sku::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn stock_and_quantity_bounds() {

@@ -18,6 +18,7 @@ pub mod query;
 pub mod redis;
 pub mod routing;
 mod serve;
+pub mod sku;
 pub mod time;
 
 pub use auth::{Caller, Role};

@@ -1,46 +1,14 @@
 //! Order lines: SKU, quantity and unit price, and the list of them an order holds.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use service_kit::money::Money;
+pub use service_kit::sku::Sku;
 
 pub const MAX_ITEMS: usize = 100;
 pub const MAX_QUANTITY: i64 = 10_000;
-pub const MAX_SKU_LEN: usize = 64;
-
-/// A stock keeping unit as the inventory service accepts it: 1–64 of `A-Z a-z 0-9 - _ .`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Sku(String);
-
-impl TryFrom<String> for Sku {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        if (1..=MAX_SKU_LEN).contains(&value.len()) && value.chars().all(valid_char) {
-            Ok(Sku(value))
-        } else {
-            Err(format!(
-                "SKU must be 1-{MAX_SKU_LEN} characters of A-Z a-z 0-9 - _ ."
-            ))
-        }
-    }
-}
-
-impl From<Sku> for String {
-    fn from(sku: Sku) -> String {
-        sku.0
-    }
-}
-
-impl fmt::Display for Sku {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// How many units of a SKU a line orders: 1–10,000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,16 +107,6 @@ impl Items {
     }
 }
 
-service_kit::schema!(
-    Sku,
-    string(
-        "A stock keeping unit: 1–64 characters of A-Z a-z 0-9 - _ .",
-        Some(1),
-        Some(MAX_SKU_LEN),
-        Some("^[A-Za-z0-9._-]+$"),
-    )
-    .examples([serde_json::json!("WIDGET-1")])
-);
 service_kit::schema!(Quantity, integer("Units of the SKU", 1, MAX_QUANTITY));
 service_kit::schema!(
     Price,
