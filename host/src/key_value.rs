@@ -121,7 +121,7 @@ impl wit::HostStore for InstanceState {
         &mut self,
         label: String,
     ) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
-        if !self.component.key_value_stores.iter().any(|l| *l == label) {
+        if !self.component.key_value_stores.contains(&label) {
             return Ok(Err(Error::AccessDenied));
         }
         let Some(backend) = self.services.key_value.0.get(&label).cloned() else {

@@ -169,7 +169,7 @@ fn redis_ops(url: &str) -> Result<Value> {
     use spin_sdk::redis::{Connection, RedisParameter};
     let conn = Connection::open(url).map_err(|e| anyhow::anyhow!("open: {e:?}"))?;
     let key = format!("probe:{}", header_nonce());
-    conn.set(&key, &b"v1".to_vec())
+    conn.set(&key, b"v1".as_ref())
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let got = conn.get(&key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let counter = format!("{key}:n");
@@ -192,7 +192,7 @@ fn redis_ops(url: &str) -> Result<Value> {
             ],
         )
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    conn.publish("probe-channel", &b"hello".to_vec())
+    conn.publish("probe-channel", b"hello".as_ref())
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let deleted = conn
         .del(&[key.clone(), counter, set])
