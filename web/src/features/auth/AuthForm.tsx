@@ -19,7 +19,8 @@ export function AuthForm({ mode, submit }: AuthFormProps) {
   const navigate = useNavigate();
   const location = useLocation();
   const state = location.state as { from?: string } | null;
-  const from = state?.from ?? '/app';
+  // Where to go once signed in: back to the page that sent the user here, if it is ours.
+  const from = state?.from?.startsWith('/app') ? state.from : '/app';
   const [values, setValues] = useState<Credentials>({ name: '', email: '', password: '' });
   const [errors, setErrors] = useState<CredentialErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -36,7 +37,7 @@ export function AuthForm({ mode, submit }: AuthFormProps) {
     try {
       const { access_token } = await submit({ ...values, email: values.email.trim() });
       if (!startSession(access_token)) throw new Error('The server sent an unusable token.');
-      void navigate(from.startsWith('/app') ? from : '/app', { replace: true });
+      void navigate(from, { replace: true });
     } catch (error) {
       if (error instanceof ApiError && error.fieldErrors.length > 0) {
         setErrors({
@@ -51,8 +52,9 @@ export function AuthForm({ mode, submit }: AuthFormProps) {
     }
   }
 
-  // Someone already signed in has no business here (the form's own sign-in navigates itself).
-  if (signedIn && !busy) return <Navigate to="/app" replace />;
+  // Someone already signed in has no business here. This also runs right after the form's
+  // own sign-in, when it may re-render before its navigation lands: go to the same place.
+  if (signedIn && !busy) return <Navigate to={from} replace />;
 
   const set = (field: keyof Credentials) => (event: { target: { value: string } }) =>
     setValues((current) => ({ ...current, [field]: event.target.value }));
