@@ -17,7 +17,7 @@ include deploy/compose.mk
 run: setup build migrate
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
-test: setup build lint test-rust test-deploy test-web
+test: setup build lint test-web test-deploy test-rust
 
 setup:
 	scripts/setup.sh
