@@ -20,8 +20,8 @@ use crate::settings::{
     ATTEMPT_TIMEOUT, BATCH, CLAIM_LEASE, MAX_ATTEMPTS, MAX_POLL_SLEEP, POLL_WINDOW, Settings,
     backoff,
 };
+use crate::sign;
 use crate::store::{self, Claimed, Recorded};
-use crate::{sign, timer};
 
 /// Extra time on the runner lease beyond what the next step may take.
 const RUNNER_SLACK: Duration = Duration::from_secs(3);
@@ -133,7 +133,7 @@ async fn attempt(settings: &Settings, delivery: &Claimed) -> Outcome {
         .header("x-webhook-event", delivery.event.as_str())
         .body(delivery.payload.clone())
         .build();
-    match timer::within(
+    match service_kit::deadline::within(
         ATTEMPT_TIMEOUT,
         spin_sdk::http::send::<_, Response>(request),
     )

@@ -14,7 +14,6 @@ mod deliver;
 mod settings;
 mod sign;
 mod store;
-mod timer;
 
 use spin_sdk::http::{Request, Response};
 use spin_sdk::{http_component, redis_component};

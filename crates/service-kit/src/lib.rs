@@ -9,6 +9,7 @@ pub mod cache;
 pub mod config;
 pub mod csv;
 pub mod db;
+pub mod deadline;
 pub mod error;
 pub mod health;
 pub mod json;

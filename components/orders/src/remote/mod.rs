@@ -1,7 +1,6 @@
 //! Calls to the other services of the application (users, inventory): the service
 //! credential, the caller's request id, JSON bodies and a time limit on every call.
 
-mod deadline;
 pub mod inventory;
 pub mod users;
 
@@ -53,7 +52,7 @@ impl Service {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        let sent = deadline::within(
+        let sent = service_kit::deadline::within(
             CALL_TIMEOUT,
             spin_sdk::http::send::<_, Response>(builder.build()),
         )

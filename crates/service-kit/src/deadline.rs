@@ -2,7 +2,7 @@
 //!
 //! The executor sleeps in `wasi:io/poll` over the pollables registered with it, so a timer
 //! is one more pollable: a `wasi:clocks/monotonic-clock` subscription. Whichever is ready
-//! first wakes the task.
+//! first wakes the waiting task.
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;
