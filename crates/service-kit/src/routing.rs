@@ -39,6 +39,40 @@ impl Routes {
         self
     }
 
+    /// The endpoints every service answers besides its own: `healthz`, `readyz`, its
+    /// OpenAPI document (built by `document`) and the page that renders it.
+    pub fn service_endpoints(mut self, document: fn() -> serde_json::Value) -> Self {
+        self = self
+            .at(
+                "/healthz",
+                &[(Method::Get, |_, _, _| Ok(crate::health::healthz()))],
+            )
+            .at(
+                "/readyz",
+                &[(Method::Get, |_, _, _| Ok(crate::health::readyz()))],
+            );
+        let service = self.service;
+        self.router
+            .get("/openapi.json", move |req: Request, _: Params| {
+                crate::serve(service, req, |_, _| {
+                    Ok(crate::openapi::json_response(&document()))
+                })
+            });
+        self.router.get("/docs", move |req: Request, _: Params| {
+            let title = format!("{service} API");
+            let spec = format!("/{service}/openapi.json");
+            crate::serve(service, req, |_, _| {
+                Ok(crate::openapi::docs_page(&title, &spec))
+            })
+        });
+        for path in ["/openapi.json", "/docs"] {
+            let not_allowed =
+                self.endpoint(|_, _, _| Err(ApiError::new(405, "Method Not Allowed")));
+            self.router.any(path, not_allowed);
+        }
+        self
+    }
+
     /// The finished router, answering 404 for every other path.
     pub fn build(mut self) -> Router {
         let not_found = self.endpoint(|_, _, _| Err(ApiError::not_found("Not Found")));

@@ -13,29 +13,7 @@ use utoipa::OpenApi;
 
 pub fn router() -> Router {
     Routes::new("inventory")
-        .at(
-            "/healthz",
-            &[(Method::Get, |_, _, _| Ok(service_kit::health::healthz()))],
-        )
-        .at(
-            "/readyz",
-            &[(Method::Get, |_, _, _| Ok(service_kit::health::readyz()))],
-        )
-        .at(
-            "/openapi.json",
-            &[(Method::Get, |_, _, _| {
-                Ok(openapi::json_response(&document()))
-            })],
-        )
-        .at(
-            "/docs",
-            &[(Method::Get, |_, _, _| {
-                Ok(openapi::docs_page(
-                    "inventory API",
-                    "/inventory/openapi.json",
-                ))
-            })],
-        )
+        .service_endpoints(document)
         .at(
             "/",
             &[(Method::Get, items::list), (Method::Post, items::create)],

@@ -14,26 +14,7 @@ use utoipa::OpenApi;
 
 pub fn router() -> Router {
     Routes::new("users")
-        .at(
-            "/healthz",
-            &[(Method::Get, |_, _, _| Ok(service_kit::health::healthz()))],
-        )
-        .at(
-            "/readyz",
-            &[(Method::Get, |_, _, _| Ok(service_kit::health::readyz()))],
-        )
-        .at(
-            "/openapi.json",
-            &[(Method::Get, |_, _, _| {
-                Ok(openapi::json_response(&document()))
-            })],
-        )
-        .at(
-            "/docs",
-            &[(Method::Get, |_, _, _| {
-                Ok(openapi::docs_page("users API", "/users/openapi.json"))
-            })],
-        )
+        .service_endpoints(document)
         .at("/register", &[(Method::Post, auth::register)])
         .at("/login", &[(Method::Post, auth::login)])
         .at("/me", &[(Method::Get, me::get)])
