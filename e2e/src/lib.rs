@@ -222,6 +222,16 @@ impl TestApp {
         client
     }
 
+    /// The stock of `sku` straight from the inventory's database.
+    pub async fn stock(&self, sku: &str) -> i64 {
+        self.db("inventory")
+            .await
+            .query_one("SELECT qty FROM items WHERE sku = $1", &[&sku])
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.request(reqwest::Method::GET, path, token, None).await
     }

@@ -20,16 +20,6 @@ async fn create_item(app: &TestApp, admin: &str, sku: &str, qty: i64) -> Value {
     response.json().await.unwrap()
 }
 
-/// The stock of `sku` straight from the database.
-async fn stock(app: &TestApp, sku: &str) -> i64 {
-    app.db("inventory")
-        .await
-        .query_one("SELECT qty FROM items WHERE sku = $1", &[&sku])
-        .await
-        .unwrap()
-        .get(0)
-}
-
 async fn item_count(app: &TestApp) -> i64 {
     app.db("inventory")
         .await
@@ -209,7 +199,7 @@ async fn reads_need_a_token_and_writes_need_admin() {
         .unwrap();
     assert_eq!(import.status(), 403);
     assert_eq!(item_count(&app).await, 1);
-    assert_eq!(stock(&app, "A-1").await, 3);
+    assert_eq!(app.stock("A-1").await, 3);
 }
 
 #[tokio::test]
@@ -527,7 +517,7 @@ async fn csv_import_upserts_by_sku_all_or_nothing() {
     assert_eq!(list[0]["qty"], 10);
     assert_eq!(list[0]["name"], "Old name");
     assert_eq!(list[0]["price"], "3.50");
-    assert_eq!(stock(&app, "NEW").await, 4);
+    assert_eq!(app.stock("NEW").await, 4);
 
     // A raw text/csv body works too.
     let raw = app
@@ -540,7 +530,7 @@ async fn csv_import_upserts_by_sku_all_or_nothing() {
         .await
         .unwrap();
     assert_eq!(raw.status(), 200);
-    assert_eq!(stock(&app, "RAW").await, 7);
+    assert_eq!(app.stock("RAW").await, 7);
 
     // One bad row: 422 naming every bad row, nothing written.
     let bad = "sku,qty,price\n\
@@ -562,7 +552,7 @@ async fn csv_import_upserts_by_sku_all_or_nothing() {
         .collect();
     assert_eq!(rows, [4, 5, 6, 7, 8], "{detail}");
     assert!(detail[0]["msg"].as_str().unwrap().starts_with("row 4"));
-    assert_eq!(stock(&app, "OLD").await, 10);
+    assert_eq!(app.stock("OLD").await, 10);
     assert_eq!(item_count(&app).await, 3);
 
     let missing_column = import(&app, &admin, "sku,name\nX,y\n").await;
@@ -611,7 +601,7 @@ async fn reservations_take_only_the_service_credential() {
         let delete = app.delete("/inventory/reservations/o-1", Some(token)).await;
         assert_eq!(delete.status(), 403);
     }
-    assert_eq!(stock(&app, "S").await, 5);
+    assert_eq!(app.stock("S").await, 5);
 }
 
 #[tokio::test]
@@ -626,13 +616,13 @@ async fn reservation_lifecycle_takes_adjusts_and_gives_back_exactly() {
     assert_eq!(taken.status(), 201);
     let held = json!({ "order_id": "order-1", "items": lines(&[("A", 4), ("B", 2)]) });
     assert_eq!(body(taken).await, held);
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (6, 1));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (6, 1));
 
     // A retry takes nothing more and answers with what is held, whatever it asks.
     let retry = reserve(&app, "order-1", &[("A", 5)]).await;
     assert_eq!(retry.status(), 200);
     assert_eq!(body(retry).await, held);
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (6, 1));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (6, 1));
 
     // Unknown SKU: 404 naming every unknown SKU; nothing taken.
     let unknown = reserve(&app, "order-2", &[("A", 1), ("NOPE", 1), ("ALSO-NOT", 2)]).await;
@@ -653,16 +643,16 @@ async fn reservation_lifecycle_takes_adjusts_and_gives_back_exactly() {
     );
     assert_eq!(
         (
-            stock(&app, "A").await,
-            stock(&app, "B").await,
-            stock(&app, "C").await
+            app.stock("A").await,
+            app.stock("B").await,
+            app.stock("C").await
         ),
         (6, 1, 1)
     );
     // A refused order id is free to reserve later.
     let later = reserve(&app, "order-2", &[("C", 1)]).await;
     assert_eq!(later.status(), 201);
-    assert_eq!(stock(&app, "C").await, 0);
+    assert_eq!(app.stock("C").await, 0);
 
     // Adjusting takes or gives back only the differences, all or nothing.
     let adjust = |items: &[(&str, i64)]| {
@@ -679,14 +669,14 @@ async fn reservation_lifecycle_takes_adjusts_and_gives_back_exactly() {
     };
     let grown = adjust(&[("A", 10), ("C", 1)]).await;
     assert_eq!(grown.status(), 409, "C is all held by order-2");
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (6, 1));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (6, 1));
     let changed = adjust(&[("A", 10)]).await;
     assert_eq!(changed.status(), 200);
     assert_eq!(
         body(changed).await,
         json!({ "order_id": "order-1", "items": lines(&[("A", 10)]) })
     );
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (0, 3));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (0, 3));
     assert_eq!(adjust(&[("GHOST", 1)]).await.status(), 404);
     let not_held = app
         .put(
@@ -706,15 +696,15 @@ async fn reservation_lifecycle_takes_adjusts_and_gives_back_exactly() {
 
     // Releasing gives back exactly what is held, once.
     assert_eq!(release(&app, "order-1").await, 204);
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (10, 3));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (10, 3));
     assert_eq!(release(&app, "order-1").await, 204);
     assert_eq!(release(&app, "never-existed").await, 204);
-    assert_eq!((stock(&app, "A").await, stock(&app, "B").await), (10, 3));
+    assert_eq!((app.stock("A").await, app.stock("B").await), (10, 3));
 
     // A released reservation can be taken again (order reactivation).
     let again = reserve(&app, "order-1", &[("A", 3)]).await;
     assert_eq!(again.status(), 201);
-    assert_eq!(stock(&app, "A").await, 7);
+    assert_eq!(app.stock("A").await, 7);
 }
 
 #[tokio::test]
@@ -738,7 +728,7 @@ async fn bad_reservation_requests_are_rejected() {
             .await;
         assert_eq!(response.status(), 422, "{payload}");
     }
-    assert_eq!(stock(&app, "A").await, 10);
+    assert_eq!(app.stock("A").await, 10);
 }
 
 #[tokio::test]
@@ -816,7 +806,7 @@ async fn fifty_concurrent_reservations_take_exactly_the_stock() {
         .count();
     assert_eq!(won.len(), 10, "{statuses:?}");
     assert_eq!(conflicts, 40, "{statuses:?}");
-    assert_eq!(stock(&app, "HOT").await, 0);
+    assert_eq!(app.stock("HOT").await, 0);
 
     // Every successful reservation is released exactly once, even when each release is
     // sent twice at the same time; the refused orders have nothing to give back.
@@ -836,7 +826,7 @@ async fn fifty_concurrent_reservations_take_exactly_the_stock() {
         releases.iter().all(|s| *s == StatusCode::NO_CONTENT),
         "{releases:?}"
     );
-    assert_eq!(stock(&app, "HOT").await, 10);
+    assert_eq!(app.stock("HOT").await, 10);
     let held: i64 = app
         .db("inventory")
         .await

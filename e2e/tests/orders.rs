@@ -33,16 +33,6 @@ async fn create_item(app: &TestApp, admin: &str, sku: &str, qty: i64) {
     assert_eq!(response.status(), 201, "create item {sku}");
 }
 
-/// The stock of `sku` in the inventory's own database.
-async fn stock(app: &TestApp, sku: &str) -> i64 {
-    app.db("inventory")
-        .await
-        .query_one("SELECT qty FROM items WHERE sku = $1", &[&sku])
-        .await
-        .unwrap()
-        .get(0)
-}
-
 /// How many order rows exist (deleted ones included).
 async fn order_rows(app: &TestApp) -> i64 {
     app.db("orders")
@@ -134,8 +124,8 @@ async fn order_lifecycle_moves_stock_at_every_step() {
         json!([line("LIFE-1", 3, "2.50"), line("LIFE-2", 1, "10.00")])
     );
     assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(stock(&app, "LIFE-1").await, 7);
-    assert_eq!(stock(&app, "LIFE-2").await, 4);
+    assert_eq!(app.stock("LIFE-1").await, 7);
+    assert_eq!(app.stock("LIFE-2").await, 4);
 
     // owner and admin see it; another user does not (404, not 403)
     let path = format!("/orders/{id}");
@@ -165,8 +155,8 @@ async fn order_lifecycle_moves_stock_at_every_step() {
     )
     .await;
     assert_eq!(cancelled["status"], "cancelled");
-    assert_eq!(stock(&app, "LIFE-1").await, 10);
-    assert_eq!(stock(&app, "LIFE-2").await, 5);
+    assert_eq!(app.stock("LIFE-1").await, 10);
+    assert_eq!(app.stock("LIFE-2").await, 5);
 
     // setting the same status again is a no-op
     assert_status(
@@ -175,7 +165,7 @@ async fn order_lifecycle_moves_stock_at_every_step() {
         "no-op",
     )
     .await;
-    assert_eq!(stock(&app, "LIFE-1").await, 10);
+    assert_eq!(app.stock("LIFE-1").await, 10);
 
     // reactivate → down again
     assert_status(
@@ -184,15 +174,15 @@ async fn order_lifecycle_moves_stock_at_every_step() {
         "reactivate",
     )
     .await;
-    assert_eq!(stock(&app, "LIFE-1").await, 7);
-    assert_eq!(stock(&app, "LIFE-2").await, 4);
+    assert_eq!(app.stock("LIFE-1").await, 7);
+    assert_eq!(app.stock("LIFE-2").await, 4);
 
     // forward through the machine; stock stays taken
     for status in ["processing", "shipped", "delivered"] {
         let changed = assert_status(set_status(&app, &admin, &id, status).await, 200, status).await;
         assert_eq!(changed["status"], status);
     }
-    assert_eq!(stock(&app, "LIFE-1").await, 7);
+    assert_eq!(app.stock("LIFE-1").await, 7);
 
     // delivered is final
     for status in ["pending", "cancelled", "shipped"] {
@@ -266,14 +256,14 @@ async fn illegal_transitions_are_409_and_change_nothing() {
         "shipped",
     )
     .await;
-    assert_eq!(stock(&app, "ST-1").await, 9);
+    assert_eq!(app.stock("ST-1").await, 9);
     assert_status(
         set_status(&app, &user.token, &id, "cancelled").await,
         200,
         "cancel shipped",
     )
     .await;
-    assert_eq!(stock(&app, "ST-1").await, 10);
+    assert_eq!(app.stock("ST-1").await, 10);
     assert_status(
         set_status(&app, &user.token, &id, "processing").await,
         409,
@@ -305,7 +295,7 @@ async fn reactivation_fails_with_409_when_the_stock_is_gone() {
     )
     .await;
     create_order(&app, &user.token, &order(&[line("GONE-1", 2, "1")])).await;
-    assert_eq!(stock(&app, "GONE-1").await, 0);
+    assert_eq!(app.stock("GONE-1").await, 0);
     let refused = assert_status(
         set_status(&app, &user.token, id, "pending").await,
         409,
@@ -315,7 +305,7 @@ async fn reactivation_fails_with_409_when_the_stock_is_gone() {
     assert_eq!(refused["detail"]["shortages"][0]["sku"], "GONE-1");
     let still = body(app.get(&format!("/orders/{id}"), Some(&user.token)).await).await;
     assert_eq!(still["status"], "cancelled");
-    assert_eq!(stock(&app, "GONE-1").await, 0);
+    assert_eq!(app.stock("GONE-1").await, 0);
 }
 
 #[tokio::test]
@@ -330,7 +320,7 @@ async fn items_change_only_while_pending_and_move_the_difference() {
         .unwrap()
         .to_string();
     let path = format!("/orders/{id}");
-    assert_eq!(stock(&app, "CH-1").await, 8);
+    assert_eq!(app.stock("CH-1").await, 8);
 
     let changed = assert_status(
         app.put(
@@ -344,8 +334,8 @@ async fn items_change_only_while_pending_and_move_the_difference() {
     )
     .await;
     assert_eq!(changed["total"], "8.10");
-    assert_eq!(stock(&app, "CH-1").await, 5);
-    assert_eq!(stock(&app, "CH-2").await, 9);
+    assert_eq!(app.stock("CH-1").await, 5);
+    assert_eq!(app.stock("CH-2").await, 9);
 
     // too much: 409, nothing changes
     assert_status(
@@ -383,7 +373,7 @@ async fn items_change_only_while_pending_and_move_the_difference() {
         "quantity 0",
     )
     .await;
-    assert_eq!(stock(&app, "CH-1").await, 5);
+    assert_eq!(app.stock("CH-1").await, 5);
     assert_eq!(
         body(app.get(&path, Some(&user.token)).await).await["total"],
         "8.10"
@@ -401,8 +391,8 @@ async fn items_change_only_while_pending_and_move_the_difference() {
         "shrink",
     )
     .await;
-    assert_eq!(stock(&app, "CH-1").await, 9);
-    assert_eq!(stock(&app, "CH-2").await, 10);
+    assert_eq!(app.stock("CH-1").await, 9);
+    assert_eq!(app.stock("CH-2").await, 10);
 
     assert_status(
         set_status(&app, &user.token, &id, "processing").await,
@@ -421,7 +411,7 @@ async fn items_change_only_while_pending_and_move_the_difference() {
         "items after pending",
     )
     .await;
-    assert_eq!(stock(&app, "CH-1").await, 9);
+    assert_eq!(app.stock("CH-1").await, 9);
     assert_eq!(
         event_types(&app, &user.token, &id).await,
         ["created", "updated", "updated", "status_changed"]
@@ -515,8 +505,8 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
         )
         .await;
         assert!(refused["detail"].is_object(), "{what}: {refused}");
-        assert_eq!(stock(&app, "VAL-1").await, 100, "{what}");
-        assert_eq!(stock(&app, "VAL-2").await, 1, "{what}");
+        assert_eq!(app.stock("VAL-1").await, 100, "{what}");
+        assert_eq!(app.stock("VAL-2").await, 1, "{what}");
     }
     assert_eq!(order_rows(&app).await, 0);
     // the field of a validation error is named
@@ -548,7 +538,7 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
     )
     .await;
     assert_eq!(order_rows(&app).await, 1);
-    assert_eq!(stock(&app, "VAL-1").await, 97);
+    assert_eq!(app.stock("VAL-1").await, 97);
 
     // malformed JSON, no token
     let malformed = app
@@ -615,7 +605,7 @@ async fn users_are_checked_with_the_users_service() {
     .await;
     assert!(refused.to_string().contains("inactive"), "{refused}");
     assert_eq!(order_rows(&app).await, 1);
-    assert_eq!(stock(&app, "USR-1").await, 9);
+    assert_eq!(app.stock("USR-1").await, 9);
 }
 
 #[tokio::test]
@@ -641,7 +631,7 @@ async fn a_duplicate_order_id_is_409_and_takes_no_stock() {
         "duplicate by admin",
     )
     .await;
-    assert_eq!(stock(&app, "DUP-1").await, 8);
+    assert_eq!(app.stock("DUP-1").await, 8);
     assert_eq!(order_rows(&app).await, 1);
 }
 
@@ -682,7 +672,7 @@ async fn users_unreachable_is_503_and_takes_no_stock() {
         .await;
     assert_status(response, 503, "users down").await;
     assert_eq!(order_rows(&app).await, 0);
-    assert_eq!(stock(&app, "UD-1").await, 5);
+    assert_eq!(app.stock("UD-1").await, 5);
 }
 
 /// Needs `fault_injection` declared in spin.toml for the orders component (default off).
@@ -704,7 +694,7 @@ async fn a_failure_after_the_reservation_releases_the_stock() {
         )
         .await;
     assert_status(response, 500, "injected failure").await;
-    assert_eq!(stock(&app, "FAULT-1").await, 5);
+    assert_eq!(app.stock("FAULT-1").await, 5);
     assert_eq!(order_rows(&app).await, 0);
     // the reservation itself is gone too, so the id could be used again
     let held: i64 = app
@@ -732,7 +722,7 @@ async fn a_failure_after_the_reservation_releases_the_stock() {
         "injected failure on reactivation",
     )
     .await;
-    assert_eq!(stock(&app, "FAULT-1").await, 5);
+    assert_eq!(app.stock("FAULT-1").await, 5);
     let still = body(app.get("/orders/re-1", Some(&user.token)).await).await;
     assert_eq!(still["status"], "cancelled");
     assert_eq!(event_types(&app, &admin, "re-1").await, ["created"]);
@@ -813,7 +803,7 @@ async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
     insert_intent(&app, "crashed-1", user.id, 600).await;
     reserve_as_service(&app, "running-1", "REC-1", 1).await;
     insert_intent(&app, "running-1", user.id, 5).await;
-    assert_eq!(stock(&app, "REC-1").await, 5);
+    assert_eq!(app.stock("REC-1").await, 5);
 
     // Only the service credential or an admin.
     let response = app
@@ -836,7 +826,7 @@ async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
         report,
         json!({ "released": ["crashed-1"], "already_ordered": [], "resynced": [], "failed": [] })
     );
-    assert_eq!(stock(&app, "REC-1").await, 9);
+    assert_eq!(app.stock("REC-1").await, 9);
     assert_eq!(intents(&app).await, ["running-1"]);
     assert_eq!(held_reservations(&app).await, ["running-1"]);
     assert_eq!(order_rows(&app).await, 0);
@@ -847,7 +837,7 @@ async fn reconcile_releases_the_stock_of_a_saga_that_died_before_its_insert() {
         report,
         json!({ "released": [], "already_ordered": [], "resynced": [], "failed": [] })
     );
-    assert_eq!(stock(&app, "REC-1").await, 9);
+    assert_eq!(app.stock("REC-1").await, 9);
 }
 
 /// An intent whose order was recorded after all (only possible if the intent outlived the
@@ -867,7 +857,7 @@ async fn reconcile_keeps_the_stock_of_an_order_that_exists() {
     assert_eq!(created["id"], "kept-1");
     // A successful create leaves no intent behind.
     assert!(intents(&app).await.is_empty());
-    assert_eq!(stock(&app, "REC-2").await, 7);
+    assert_eq!(app.stock("REC-2").await, 7);
 
     insert_intent(&app, "kept-1", user.id, 600).await;
     let report = reconcile(&app, &admin).await;
@@ -876,7 +866,7 @@ async fn reconcile_keeps_the_stock_of_an_order_that_exists() {
         json!({ "released": [], "already_ordered": ["kept-1"], "resynced": [], "failed": [] })
     );
     assert!(intents(&app).await.is_empty());
-    assert_eq!(stock(&app, "REC-2").await, 7);
+    assert_eq!(app.stock("REC-2").await, 7);
     assert_eq!(held_reservations(&app).await, ["kept-1"]);
     let order = body(app.get("/orders/kept-1", Some(&user.token)).await).await;
     assert_eq!(order["status"], "pending");
@@ -892,11 +882,11 @@ async fn creating_an_order_reconciles_stale_intents_first() {
     create_item(&app, &admin, "REC-3", 5).await;
     reserve_as_service(&app, "crashed-3", "REC-3", 5).await;
     insert_intent(&app, "crashed-3", user.id, 120).await;
-    assert_eq!(stock(&app, "REC-3").await, 0);
+    assert_eq!(app.stock("REC-3").await, 0);
 
     // The stock the dead saga held is what this order needs: released first, so it fits.
     let created = create_order(&app, &user.token, &order(&[line("REC-3", 2, "1")])).await;
-    assert_eq!(stock(&app, "REC-3").await, 3);
+    assert_eq!(app.stock("REC-3").await, 3);
     assert!(intents(&app).await.is_empty());
     assert_eq!(
         held_reservations(&app).await,
@@ -912,7 +902,7 @@ async fn creating_an_order_reconciles_stale_intents_first() {
         )
         .await;
     assert_status(response, 409, "id of a saga in flight").await;
-    assert_eq!(stock(&app, "REC-3").await, 3);
+    assert_eq!(app.stock("REC-3").await, 3);
     assert_eq!(intents(&app).await, ["in-flight-3"]);
 }
 
@@ -955,14 +945,14 @@ async fn interrupted_changes_are_settled_by_reconcile_and_by_the_next_change() {
         .await;
     assert_status(response, 204, "release as the dying cancel did").await;
     interrupt(&app, "int-cancel", 5).await;
-    assert_eq!(stock(&app, "INT-1").await, 10);
+    assert_eq!(app.stock("INT-1").await, 10);
     // Too recent for reconciliation (the change might still be running).
     let report = reconcile(&app, &admin).await;
     assert_eq!(report["resynced"], json!([]));
     interrupt(&app, "int-cancel", 120).await;
     let report = reconcile(&app, &admin).await;
     assert_eq!(report["resynced"], json!(["int-cancel"]));
-    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(app.stock("INT-1").await, 7);
     assert_eq!(held_reservations(&app).await, ["int-cancel"]);
     // The order is free again, and cancelling it now gives the stock back once.
     assert_status(
@@ -971,7 +961,7 @@ async fn interrupted_changes_are_settled_by_reconcile_and_by_the_next_change() {
         "cancel after reconciliation",
     )
     .await;
-    assert_eq!(stock(&app, "INT-1").await, 10);
+    assert_eq!(app.stock("INT-1").await, 10);
 
     // A reactivation died after the inventory took the stock: the order is still
     // cancelled. The next change (reactivating again) must not take the stock twice.
@@ -984,14 +974,14 @@ async fn interrupted_changes_are_settled_by_reconcile_and_by_the_next_change() {
         )
         .await;
     assert_status(response, 201, "reserve as the dying reactivation did").await;
-    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(app.stock("INT-1").await, 7);
     assert_status(
         set_status(&app, &user.token, "int-cancel", "pending").await,
         200,
         "reactivate over an interrupted reactivation",
     )
     .await;
-    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(app.stock("INT-1").await, 7);
 
     // An interrupted change and a no-op change: the stock is still made to match.
     interrupt(&app, "int-cancel", 1).await;
@@ -1008,7 +998,7 @@ async fn interrupted_changes_are_settled_by_reconcile_and_by_the_next_change() {
         "no-op over an interrupted cancel",
     )
     .await;
-    assert_eq!(stock(&app, "INT-1").await, 7);
+    assert_eq!(app.stock("INT-1").await, 7);
     assert_eq!(held_reservations(&app).await, ["int-cancel"]);
     let lease: Option<String> = app
         .db("orders")
@@ -1039,7 +1029,7 @@ async fn forty_clients_race_for_the_last_ten_units() {
     let created = statuses.iter().filter(|s| s.as_u16() == 201).count();
     let refused = statuses.iter().filter(|s| s.as_u16() == 409).count();
     assert_eq!((created, refused), (10, 30), "{statuses:?}");
-    assert_eq!(stock(&app, "LAST-10").await, 0);
+    assert_eq!(app.stock("LAST-10").await, 0);
     assert_eq!(order_rows(&app).await, 10);
     let held: i64 = app
         .db("inventory")
@@ -1081,7 +1071,7 @@ async fn idempotency_key_returns_the_first_result() {
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(body(again).await, first);
     assert_eq!(order_rows(&app).await, 1);
-    assert_eq!(stock(&app, "IDEM-1").await, 8);
+    assert_eq!(app.stock("IDEM-1").await, 8);
 
     // the same key with another body
     let other = post_with_key(
@@ -1095,7 +1085,7 @@ async fn idempotency_key_returns_the_first_result() {
     // keys belong to their caller
     let admin_order = post_with_key(&app, &admin, "key-1", &request).await;
     assert_status(admin_order, 201, "another caller's key").await;
-    assert_eq!(stock(&app, "IDEM-1").await, 6);
+    assert_eq!(app.stock("IDEM-1").await, 6);
     // a request that failed does not burn its key
     let too_much = order(&[line("IDEM-1", 50, "1")]);
     assert_status(
@@ -1131,14 +1121,14 @@ async fn delete_releases_stock_and_keeps_the_timeline() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(stock(&app, "DEL-1").await, 6);
+    assert_eq!(app.stock("DEL-1").await, 6);
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&user.token))
             .await
             .status(),
         204
     );
-    assert_eq!(stock(&app, "DEL-1").await, 10);
+    assert_eq!(app.stock("DEL-1").await, 10);
     assert_eq!(
         app.get(&format!("/orders/{id}"), Some(&user.token))
             .await
@@ -1195,14 +1185,14 @@ async fn delete_releases_stock_and_keeps_the_timeline() {
         "owner, processing",
     )
     .await;
-    assert_eq!(stock(&app, "DEL-1").await, 6);
+    assert_eq!(app.stock("DEL-1").await, 6);
     assert_eq!(
         app.delete(&format!("/orders/{id}"), Some(&admin))
             .await
             .status(),
         204
     );
-    assert_eq!(stock(&app, "DEL-1").await, 10);
+    assert_eq!(app.stock("DEL-1").await, 10);
 
     // a cancelled order holds nothing; a delivered one's stock has left for good
     let id = create_order(&app, &user.token, &lines).await["id"]
@@ -1221,7 +1211,7 @@ async fn delete_releases_stock_and_keeps_the_timeline() {
             .status(),
         204
     );
-    assert_eq!(stock(&app, "DEL-1").await, 10);
+    assert_eq!(app.stock("DEL-1").await, 10);
     let id = create_order(&app, &user.token, &lines).await["id"]
         .as_str()
         .unwrap()
@@ -1235,7 +1225,7 @@ async fn delete_releases_stock_and_keeps_the_timeline() {
             .status(),
         204
     );
-    assert_eq!(stock(&app, "DEL-1").await, 6);
+    assert_eq!(app.stock("DEL-1").await, 6);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1543,7 +1533,7 @@ async fn csv_export_and_import() {
         ["created", "updated"]
     );
     // imports move no stock
-    assert_eq!(stock(&app, "CSV-1").await, 8);
+    assert_eq!(app.stock("CSV-1").await, 8);
 
     // one bad row: 422 naming the rows, nothing written
     let bad = format!(
@@ -2283,5 +2273,5 @@ async fn hostile_input_gets_a_clear_error_and_never_a_500() {
     expect.assert_all_met();
     // Nothing above wrote an order except the one with unknown fields.
     assert_eq!(order_rows(&app).await, 3);
-    assert_eq!(stock(&app, "HOST-1").await, 96);
+    assert_eq!(app.stock("HOST-1").await, 96);
 }
