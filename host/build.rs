@@ -68,7 +68,7 @@ fn spin_sdk_wit_dir() -> PathBuf {
         .expect("running cargo metadata");
     assert!(
         output.status.success(),
-        "cargo metadata failed: {}",
+        "cargo metadata failed (run `cargo fetch` first): {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let metadata: serde_json::Value =

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-wasip2 >/dev/null
+# Every crate of the lock file, for every platform: host/build.rs reads spin-sdk's WIT
+# through `cargo metadata --offline`, which needs them all in the local registry.
+cargo fetch --locked
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
