@@ -188,6 +188,6 @@ fn wake(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> 
     if !auth::is_service_call(req, &service_token) {
         admin(req, ctx)?;
     }
-    service_kit::redis::wake_webhooks();
+    service_kit::redis::wake_webhooks_now();
     Ok(json::respond(202, &json!({ "status": "woken" })))
 }

@@ -34,6 +34,8 @@ pub async fn run() -> Result<()> {
     let conn = service_kit::db::connect().map_err(|e| anyhow!("database: {}", e.detail))?;
     let me = uuid::Uuid::new_v4().to_string();
 
+    // Before the pass, so a change committed after this point wakes a later run.
+    service_kit::redis::take_webhooks_wake();
     pass(&conn, &settings, &me).await?;
     if !store::hold_runner(&conn, &me, MIN_POLL_SLEEP + RUNNER_SLACK)? {
         // Another invocation is polling; it will see what this one left.
@@ -44,7 +46,7 @@ pub async fn run() -> Result<()> {
     // Read after the release: whatever another pass recorded while this one held the
     // lease is seen here, or that pass found the lease free and became the runner.
     if !store::backlog(&conn)?.is_empty() {
-        service_kit::redis::wake_webhooks();
+        service_kit::redis::wake_webhooks_now();
     }
     polled.and(released)
 }
