@@ -11,6 +11,7 @@
 #   BENCH_CONCURRENCY="1 16 64"                   BENCH_SKIP_BUILD=1  use the built artefacts
 #   BENCH_ONLY=regex       only the endpoints whose name matches (e.g. 'orders|static')
 #   BENCH_KEEP_DB=1        keep the bench_ databases (and the Redis keys) at the end
+#   BENCH_PERF=1           record each run with `perf record -a -g` into target/bench-perf/
 #
 # Only 127.0.0.1 is ever loaded; every run is bounded in time; the host and the RSS sampler
 # are stopped on exit, and the bench databases dropped.
@@ -151,6 +152,14 @@ MAIN_JS=$(curl -sf "$BASE/" | grep -o '/assets/[^"]*\.js' | head -n1)
 [ -n "$MAIN_JS" ] || { log "no main JS asset in index.html"; exit 1; }
 
 # --- Load runs ----------------------------------------------------------------------------
+# BENCH_PERF=1: every measured run under a system-wide `perf record`, so the host, the
+# PostgreSQL backends and Redis show up in one profile (`perf report -i FILE --sort comm,dso`).
+PERF_DIR=
+if [ -n "${BENCH_PERF:-}" ]; then
+  PERF_DIR=$ROOT/target/bench-perf
+  mkdir -p "$PERF_DIR"
+  log "profiling every run into $PERF_DIR"
+fi
 RUNS=$WORK/runs.jsonl
 : >"$RUNS"
 sampler() { # pid file: the largest VmRSS seen, every 100 ms
@@ -174,10 +183,13 @@ endpoint() {
   for c in $CONCURRENCY; do
     threads=$((c < 2 ? 1 : 2))
     result=$WORK/run.json
+    local profile=()
+    [ -z "$PERF_DIR" ] || profile=(perf record -q -F 999 -a -g -o "$PERF_DIR/$name-c$c.data" --)
     echo 0 >"$WORK/rss"
     sampler "$HOST_PID" "$WORK/rss" &
     SAMPLER_PID=$!
     BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
+      "${profile[@]}" \
       wrk -t "$threads" -c "$c" -d "$DURATION" --timeout 10s -s scripts/bench/app.lua \
       "$BASE$path" >"$WORK/wrk.txt"
     kill "$SAMPLER_PID" 2>/dev/null || true

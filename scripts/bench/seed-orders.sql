@@ -22,12 +22,17 @@ SELECT 'bench-' || lpad(g::text, 6, '0'),
   FROM bench_lines
  GROUP BY g;
 
+-- History, not news: the events' webhooks went out long ago, so the outbox trigger is
+-- skipped (replica mode fires no ordinary trigger) and the deliverer starts with an empty
+-- backlog instead of spending the first runs on 100,000 fan-outs.
+SET session_replication_role = replica;
 INSERT INTO order_events (order_id, event_type, description, new_value, user_id, created_at)
 SELECT id, 'created',
        'order created with ' || jsonb_array_length(items) || ' item(s), total ' || total,
        status, user_id, created_at
   FROM orders
  ORDER BY created_at;
+RESET session_replication_role;
 
 ANALYZE orders;
 ANALYZE order_events;
