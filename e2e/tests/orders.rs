@@ -1349,6 +1349,57 @@ async fn lists_filter_first_then_paginate() {
     }
 }
 
+/// An admin's list pages and the analytics are cached, and every kind of change retires
+/// them: each read after a change (create, status, delete, import) shows it.
+#[tokio::test]
+async fn cached_lists_and_analytics_follow_every_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "CACHE-1", 100).await;
+    let reads = |expected: i64| {
+        let (app, admin, user) = (&app, &admin, &user);
+        async move {
+            for _ in 0..2 {
+                let page = app.get("/orders/?limit=5", Some(admin)).await;
+                assert_eq!(total_count(&page), expected, "admin list total");
+                let all = body(app.get("/orders/analytics", Some(admin)).await).await;
+                assert_eq!(all["total_orders"], expected, "admin analytics");
+                let series = body(
+                    app.get("/orders/analytics/timeseries?days=1", Some(admin))
+                        .await,
+                )
+                .await;
+                assert_eq!(series["series"][0]["orders"], expected, "admin time series");
+                let mine = body(app.get("/orders/analytics", Some(&user.token)).await).await;
+                assert_eq!(mine["total_orders"], expected, "the user's analytics");
+            }
+        }
+    };
+    reads(0).await;
+    let first = create_order(&app, &user.token, &order(&[line("CACHE-1", 1, "3")])).await;
+    reads(1).await;
+    let id = first["id"].as_str().unwrap();
+    assert_status(
+        set_status(&app, &admin, id, "cancelled").await,
+        200,
+        "cancel",
+    )
+    .await;
+    let all = body(app.get("/orders/analytics", Some(&admin)).await).await;
+    assert_eq!(all["status_breakdown"]["cancelled"], 1);
+    assert_eq!(all["total_revenue"], "0.00");
+    create_order(&app, &user.token, &order(&[line("CACHE-1", 2, "3")])).await;
+    reads(2).await;
+    assert_status(
+        app.delete(&format!("/orders/{id}"), Some(&admin)).await,
+        204,
+        "delete",
+    )
+    .await;
+    reads(1).await;
+}
+
 #[tokio::test]
 async fn analytics_time_series_and_forecast() {
     let app = TestApp::spawn().await;

@@ -1,6 +1,7 @@
 //! The orders service: the order saga across the users and inventory services, the status
 //! machine, the timeline, analytics and forecast, CSV export and import.
 
+mod cache;
 mod domain;
 mod faults;
 mod flows;
@@ -19,8 +20,10 @@ async fn handle(req: Request) -> Response {
         let changes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
         let response = routes::router(&ctx).handle_async(req).await;
         // A change that succeeded wrote its events to the webhook outbox in the same
-        // statement: wake the deliverer (best effort, never waits for delivery).
+        // statement: wake the deliverer (best effort, never waits for delivery), and
+        // retire every cached list page and aggregate.
         if changes && (200..300).contains(response.status()) {
+            cache::orders_cache().invalidate();
             service_kit::redis::wake_webhooks();
         }
         Ok(response)

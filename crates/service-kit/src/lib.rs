@@ -11,6 +11,7 @@ pub mod csv;
 pub mod db;
 pub mod deadline;
 pub mod error;
+pub mod generational;
 pub mod health;
 pub mod json;
 pub mod money;

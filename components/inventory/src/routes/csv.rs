@@ -8,7 +8,7 @@ use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 use spin_sdk::pg4::Decode;
 
-use crate::cache::ItemCache;
+use crate::cache::item_cache;
 use crate::domain::{ItemName, Price, Sku, Stock};
 use crate::store;
 
@@ -103,7 +103,7 @@ pub fn import(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
     let counts = &result.rows[0];
     let (created_count, updated_count) = (i64::decode(&counts[0])?, i64::decode(&counts[1])?);
     if !rows.is_empty() {
-        ItemCache::open().invalidate();
+        item_cache().invalidate();
     }
     Ok(json::ok(&ImportResult {
         created_count,

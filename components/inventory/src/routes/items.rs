@@ -7,7 +7,7 @@ use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 
 use super::{item_id, item_not_found};
-use crate::cache::{ItemCache, item_key};
+use crate::cache::{item_cache, item_key};
 use crate::domain::Sku;
 use crate::item::{Item, ItemPatch, NewItem};
 use crate::settings;
@@ -38,7 +38,7 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
         json!([filter.q, filter.low_stock_below, page.skip, page.limit])
     );
     let (total, items): (i64, Vec<Item>) =
-        ItemCache::open().read(&key, || store::list(&db::connect()?, &filter, page))?;
+        item_cache().read(&key, || store::list(&db::connect()?, &filter, page))?;
     Ok(json::list(&items, total))
 }
 
@@ -59,7 +59,7 @@ pub fn get(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Re
     ctx.authenticate(req)?;
     let id = item_id(params)?;
     let item: Option<Item> =
-        ItemCache::open().read(&item_key(id), || store::get(&db::connect()?, id))?;
+        item_cache().read(&item_key(id), || store::get(&db::connect()?, id))?;
     item.map(|item| json::ok(&item)).ok_or_else(item_not_found)
 }
 
@@ -74,7 +74,7 @@ pub fn create(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
     ctx.authenticate(req)?.require_admin()?;
     let new: NewItem = json::parse_body(req)?;
     let item = store::insert(&db::connect()?, &new)?;
-    ItemCache::open().invalidate();
+    item_cache().invalidate();
     Ok(json::created(&item))
 }
 
@@ -91,7 +91,7 @@ pub fn update(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
     let id = item_id(params)?;
     let patch: ItemPatch = json::parse_body(req)?;
     let item = store::update(&db::connect()?, id, &patch)?.ok_or_else(item_not_found)?;
-    ItemCache::open().invalidate();
+    item_cache().invalidate();
     Ok(json::ok(&item))
 }
 
@@ -108,7 +108,7 @@ pub fn delete(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
     if !store::delete(&db::connect()?, id)? {
         return Err(item_not_found());
     }
-    let cache = ItemCache::open();
+    let cache = item_cache();
     cache.invalidate();
     cache.forget(&item_key(id));
     Ok(json::no_content())

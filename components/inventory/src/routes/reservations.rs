@@ -10,7 +10,7 @@ use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 use spin_sdk::pg4::{Decode, ParameterValue};
 
-use crate::cache::ItemCache;
+use crate::cache::item_cache;
 use crate::domain::{OrderId, Quantity, Sku};
 
 /// The most lines one reservation may hold (orders have at most 100).
@@ -103,7 +103,7 @@ pub fn reserve(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Res
     )?;
     match outcome {
         Outcome::Created { items } => {
-            ItemCache::open().invalidate();
+            item_cache().invalidate();
             Ok(json::created(&reservation(order_id, &items)))
         }
         Outcome::Existing { items } => Ok(json::ok(&reservation(order_id, &items))),
@@ -134,7 +134,7 @@ pub fn adjust(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult
     )?;
     match outcome {
         Outcome::Adjusted { items } => {
-            ItemCache::open().invalidate();
+            item_cache().invalidate();
             Ok(json::ok(&reservation(order_id.as_str(), &items)))
         }
         Outcome::NotHeld => Err(ApiError::not_found(format!(
@@ -162,7 +162,7 @@ pub fn release(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResul
     )?;
     match outcome {
         Outcome::Released => {
-            ItemCache::open().invalidate();
+            item_cache().invalidate();
             Ok(json::no_content())
         }
         Outcome::NotHeld => Ok(json::no_content()),

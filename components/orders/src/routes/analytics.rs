@@ -9,6 +9,7 @@ use service_kit::query::{Page, Query};
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 
+use crate::cache::{orders_cache, scope};
 use crate::forecast::{self, Method};
 use crate::store::analytics;
 use crate::store::filter::Conditions;
@@ -23,24 +24,31 @@ const MAX_FORECAST_DAYS: i64 = 90;
     responses((status = 200, description = "Totals", body = super::api_doc::OrdersSummary)))]
 pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
-    let conn = db::connect()?;
-    let totals = analytics::summary(&conn, &Conditions::visible_to(&caller))?;
-    let (recent, _) = orders::list(
-        &conn,
-        Conditions::visible_to(&caller),
-        orders::order_by(None)?,
-        Page {
-            skip: 0,
-            limit: RECENT_ORDERS,
-        },
-    )?;
-    Ok(json::ok(&json!({
-        "total_orders": totals.total_orders,
-        "total_revenue": totals.total_revenue,
-        "status_breakdown": totals.status_breakdown,
-        "recent_orders_7d": totals.recent_orders_7d,
-        "recent_orders": recent,
-    })))
+    let load = || -> ApiResult<serde_json::Value> {
+        let conn = db::connect()?;
+        let totals = analytics::summary(&conn, &Conditions::visible_to(&caller))?;
+        let (recent, _) = orders::list(
+            &conn,
+            Conditions::visible_to(&caller),
+            orders::order_by(None)?,
+            Page {
+                skip: 0,
+                limit: RECENT_ORDERS,
+            },
+        )?;
+        Ok(json!({
+            "total_orders": totals.total_orders,
+            "total_revenue": totals.total_revenue,
+            "status_breakdown": totals.status_breakdown,
+            "recent_orders_7d": totals.recent_orders_7d,
+            "recent_orders": recent,
+        }))
+    };
+    // Kept until the next change, and for the current minute at most: the 7-day count
+    // moves with the clock alone.
+    let key = format!("analytics:summary:{}", scope(&caller));
+    let minute = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+    Ok(json::ok(&orders_cache().read_in(&key, &minute, load)?))
 }
 
 #[utoipa::path(get, path = "/orders/analytics/timeseries", tag = "analytics",
@@ -49,12 +57,18 @@ pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiRes
 pub async fn timeseries(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let days = Query::of(&req).days(30, MAX_SERIES_DAYS)?;
-    let series = analytics::daily(&db::connect()?, Conditions::visible_to(&caller), days)?;
-    let series: Vec<_> = series
-        .iter()
-        .map(|day| json!({ "date": day.date, "orders": day.orders, "revenue": day.revenue }))
-        .collect();
-    Ok(json::ok(&json!({ "days": days, "series": series })))
+    let load = || -> ApiResult<serde_json::Value> {
+        let series = analytics::daily(&db::connect()?, Conditions::visible_to(&caller), days)?;
+        let series: Vec<_> = series
+            .iter()
+            .map(|day| json!({ "date": day.date, "orders": day.orders, "revenue": day.revenue }))
+            .collect();
+        Ok(json!({ "days": days, "series": series }))
+    };
+    // Kept until the next change, and for the current UTC day: the series ends today.
+    let key = format!("analytics:timeseries:{}:{days}", scope(&caller));
+    let today = chrono::Utc::now().date_naive().to_string();
+    Ok(json::ok(&orders_cache().read_in(&key, &today, load)?))
 }
 
 #[utoipa::path(get, path = "/orders/analytics/forecast", tag = "analytics",
