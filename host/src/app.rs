@@ -524,6 +524,11 @@ fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
 fn build_engine() -> Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
+    // `SPIN_HOST_PERF_MAP=1` names the guests' compiled functions for `perf` (in
+    // /tmp/perf-<pid>.map), so a profile of the host shows where guest time goes.
+    if std::env::var_os("SPIN_HOST_PERF_MAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     match wasmtime::Cache::from_file(None) {
         Ok(cache) => {
             config.cache(Some(cache));
