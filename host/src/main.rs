@@ -74,6 +74,13 @@ fn parse_variable(s: &str) -> Result<(String, String)> {
 
 fn main() -> Result<()> {
     let Command::Up(args) = Cli::parse().command;
+    // Before the instance pool is mapped: with transparent huge pages a guest that touches
+    // one page of its linear memory can be given 2 MiB, which every reset of the slot then
+    // splits again. Small pages keep each instance's footprint to what it used.
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        eprintln!("transparent huge pages stay enabled: {e}");
+    }
     let options = app::AppOptions {
         manifest: args.manifest,
         runtime_config: args.runtime_config,
