@@ -46,7 +46,9 @@ function request()
   counter = counter + 64
   local headers = {}
   if #tokens > 0 then
-    headers["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1]
+    -- i % 64 is the thread's id, so the token follows the thread's own request count:
+    -- every thread goes through every token, starting at a different one.
+    headers["Authorization"] = "Bearer " .. tokens[((math.floor(i / 64) + tid) % #tokens) + 1]
   end
   if mode == "uncached" then
     -- 4,901 offsets x 900 page sizes: a key repeats only after ~4.4 million requests.
