@@ -164,11 +164,17 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 RUNS=$WORK/runs.jsonl
 : >"$RUNS"
-sampler() { # pid file: the largest VmRSS seen, every 100 ms
-  local max=0 now
+sampler() { # pid file: the largest VmRSS and Pss seen ("rss pss", kB), every 100 ms
+  # VmRSS counts a page once per mapping of it, and every instance slot maps its
+  # component's memory image; Pss counts each page once, shared ones split.
+  local max=0 max_pss=0 now pss
   while kill -0 "$1" 2>/dev/null; do
     now=$(rss_kb "$1" VmRSS)
-    [ "${now:-0}" -gt "$max" ] && max=$now && echo "$max" >"$2"
+    pss=$(awk '$1 == "Pss:" {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null)
+    [ "${now:-0}" -gt "$max" ] && max=$now
+    [ "${pss:-0}" -gt "$max_pss" ] && max_pss=$pss
+    # Replaced whole (write, then rename): the sampler may be stopped mid-write.
+    echo "$max $max_pss" >"$2.new" && mv "$2.new" "$2"
     sleep 0.1
   done
 }
@@ -187,7 +193,7 @@ endpoint() {
     result=$WORK/run.json
     local profile=()
     [ -z "$PERF_DIR" ] || profile=(perf record -q -F 999 -a -g -o "$PERF_DIR/$name-c$c.data" --)
-    echo 0 >"$WORK/rss"
+    echo "0 0" >"$WORK/rss"
     sampler "$HOST_PID" "$WORK/rss" &
     SAMPLER_PID=$!
     BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
@@ -202,7 +208,8 @@ endpoint() {
 import json, sys
 run = json.load(open(sys.argv[1]))
 run.update(endpoint=sys.argv[2], clients=int(sys.argv[3]), path=sys.argv[4],
-           host_rss_peak_kb=int(sys.argv[5]), host_vmhwm_kb=int(sys.argv[6]),
+           host_rss_peak_kb=int(sys.argv[5].split()[0]),
+           host_pss_peak_kb=int(sys.argv[5].split()[1]), host_vmhwm_kb=int(sys.argv[6]),
            load1=float(sys.argv[7]))
 print(json.dumps(run))
 PY
@@ -248,7 +255,7 @@ PY
 csv_run() { # name method path [file]
   local name=$1 method=$2 path=$3 file=${4:-} peak_before out
   [[ csv_$name =~ $ONLY ]] || return 0
-  echo 0 >"$WORK/rss"
+  echo "0 0" >"$WORK/rss"
   sampler "$HOST_PID" "$WORK/rss" &
   SAMPLER_PID=$!
   if [ "$method" = POST ]; then
@@ -269,8 +276,8 @@ name, method, path, out, body, rss, hwm, rows_in = sys.argv[1:9]
 status, seconds, size = out.split()
 text = open(body, "rb").read()
 run = dict(endpoint=f"csv_{name}", method=method, path=path, status=int(status),
-           seconds=float(seconds), bytes=int(size), host_rss_peak_kb=int(rss),
-           host_vmhwm_kb=int(hwm))
+           seconds=float(seconds), bytes=int(size), host_rss_peak_kb=int(rss.split()[0]),
+           host_pss_peak_kb=int(rss.split()[1]), host_vmhwm_kb=int(hwm))
 if method == "POST":
     run["rows"] = int(rows_in)
     try:
@@ -318,16 +325,18 @@ result = {
 json.dump(result, open(out, "w"), indent=1)
 
 print()
-print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}")
+print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}{'PSS MB':>8}")
 for r in runs:
     errors = r["non_2xx"] + sum(r["socket_errors"].values())
     print(f"{r['endpoint']:<26}{r['clients']:>7}{r['rps']:>9.0f}{r['latency_ms']['p50']:>9.2f}"
-          f"{r['latency_ms']['p99']:>9.2f}{errors:>9}{r['host_rss_peak_kb'] / 1024:>8.0f}")
+          f"{r['latency_ms']['p99']:>9.2f}{errors:>9}{r['host_rss_peak_kb'] / 1024:>8.0f}"
+          f"{r['host_pss_peak_kb'] / 1024:>8.0f}")
 print()
-print(f"{'csv':<26}{'status':>7}{'rows':>9}{'seconds':>9}{'MB':>9}{'RSS MB':>8}")
+print(f"{'csv':<26}{'status':>7}{'rows':>9}{'seconds':>9}{'MB':>9}{'RSS MB':>8}{'PSS MB':>8}")
 for r in csv_runs:
     print(f"{r['endpoint']:<26}{r['status']:>7}{r['rows']:>9}{r['seconds']:>9.2f}"
-          f"{r['bytes'] / 1e6:>9.2f}{r['host_rss_peak_kb'] / 1024:>8.0f}")
+          f"{r['bytes'] / 1e6:>9.2f}{r['host_rss_peak_kb'] / 1024:>8.0f}"
+          f"{r['host_pss_peak_kb'] / 1024:>8.0f}")
 print()
 print(f"host peak RSS (VmHWM): {int(hwm) / 1024:.0f} MB; load average before {load_before}, "
       f"after {load_after}; {os.cpu_count()} cores ({cpu})")
