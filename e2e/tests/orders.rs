@@ -1519,6 +1519,71 @@ async fn import(app: &TestApp, token: &str, csv: &str) -> e2e::Response {
         .unwrap()
 }
 
+/// The export reads orders a page at a time: every order comes once, oldest first, also
+/// where a page ends among orders created in the same second.
+#[tokio::test]
+async fn csv_export_spans_pages() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    let other = app.register_user().await;
+    const ORDERS: usize = 4_500;
+    let items = r#""[{""sku"":""PAGE-1"",""quantity"":1,""price"":""1.00""}]""#;
+    let mut csv = String::from("id,user_id,total,status,items_json,created_at\n");
+    for n in 0..ORDERS {
+        // Three instants only, so thousands of orders tie on created_at; every tenth order
+        // is the other user's.
+        let owner = if n % 10 == 0 { other.id } else { user.id };
+        csv.push_str(&format!(
+            "page-{n:05},{owner},1.00,delivered,{items},2026-03-0{}T10:00:00Z\n",
+            1 + n % 3
+        ));
+    }
+    assert_status(import(&app, &admin, &csv).await, 200, "import").await;
+
+    let export = |token: String| {
+        let app = &app;
+        async move {
+            let response = app.get("/orders/export/csv", Some(&token)).await;
+            assert_eq!(response.status(), 200);
+            let text = response.text().await.unwrap();
+            text.lines()
+                .skip(1)
+                .map(|row| {
+                    let cells: Vec<&str> = row.split(',').collect();
+                    (cells[cells.len() - 1].to_string(), cells[0].to_string())
+                })
+                .collect::<Vec<(String, String)>>()
+        }
+    };
+    let all = export(admin.clone()).await;
+    let mut expected: Vec<(String, String)> = (0..ORDERS)
+        .map(|n| {
+            (
+                format!("2026-03-0{}T10:00:00Z", 1 + n % 3),
+                format!("page-{n:05}"),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(all.len(), ORDERS, "every order once");
+    assert!(
+        all == expected,
+        "oldest first, ties by id, none repeated or missing"
+    );
+
+    let own = export(user.token.clone()).await;
+    assert_eq!(own.len(), ORDERS - ORDERS / 10);
+    let theirs: Vec<_> = (0..ORDERS)
+        .step_by(10)
+        .map(|n| format!("page-{n:05}"))
+        .collect();
+    assert!(
+        own.iter().all(|(_, id)| !theirs.contains(id)),
+        "only the caller's own"
+    );
+}
+
 #[tokio::test]
 async fn csv_export_and_import() {
     let app = TestApp::spawn().await;

@@ -50,25 +50,51 @@ where
     C: IntoIterator,
     C::Item: AsRef<str>,
 {
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
-    writer.write_record(header).map_err(ApiError::internal)?;
+    let mut file = CsvFile::new(header)?;
     for row in rows {
-        let cells: Vec<String> = row
-            .into_iter()
-            .map(|cell| safe_cell(cell.as_ref()).into_owned())
-            .collect();
-        writer.write_record(&cells).map_err(ApiError::internal)?;
+        file.row(row)?;
     }
-    let bytes = writer.into_inner().map_err(ApiError::internal)?;
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", CONTENT_TYPE)
-        .header(
-            "content-disposition",
-            format!("attachment; filename=\"{filename}\""),
-        )
-        .body(bytes)
-        .build())
+    file.into_download(filename)
+}
+
+/// A CSV file written row by row, for exports whose rows come from several queries.
+pub struct CsvFile(::csv::Writer<Vec<u8>>);
+
+impl CsvFile {
+    pub fn new(header: &[&str]) -> ApiResult<Self> {
+        let mut writer = ::csv::Writer::from_writer(Vec::new());
+        writer.write_record(header).map_err(ApiError::internal)?;
+        Ok(CsvFile(writer))
+    }
+
+    /// Appends one row, every cell made safe.
+    pub fn row<C>(&mut self, cells: C) -> ApiResult<()>
+    where
+        C: IntoIterator,
+        C::Item: AsRef<str>,
+    {
+        self.0
+            .write_record(
+                cells
+                    .into_iter()
+                    .map(|cell| safe_cell(cell.as_ref()).into_owned()),
+            )
+            .map_err(ApiError::internal)
+    }
+
+    /// The file as a download response named `filename`.
+    pub fn into_download(self, filename: &str) -> ApiResult<Response> {
+        let bytes = self.0.into_inner().map_err(ApiError::internal)?;
+        Ok(Response::builder()
+            .status(200)
+            .header("content-type", CONTENT_TYPE)
+            .header(
+                "content-disposition",
+                format!("attachment; filename=\"{filename}\""),
+            )
+            .body(bytes)
+            .build())
+    }
 }
 
 /// The uploaded CSV file of an import request: the `file` field of a multipart form, or

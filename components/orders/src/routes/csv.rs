@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use chrono::DateTime;
 use serde_json::json;
-use service_kit::csv::{self as csv_kit, Row, Table};
+use service_kit::csv::{self as csv_kit, CsvFile, Row, Table};
 use service_kit::money::Money;
 use service_kit::query::Query;
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
@@ -42,22 +42,18 @@ pub async fn export(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResu
     let caller = ctx.authenticate(&req)?;
     let query = Query::of(&req);
     let conditions = Conditions::listing(&caller, &query)?;
-    let found = orders::all(
-        &db::connect()?,
-        &conditions,
-        orders::order_by(Some("created_at"))?,
-    )?;
-    let rows = found.iter().map(|order| {
-        [
+    let mut file = CsvFile::new(&COLUMNS)?;
+    orders::each_oldest_first(&db::connect()?, &conditions, |order| {
+        file.row([
             order.id.to_string(),
             order.user_id.to_string(),
             order.total.to_string(),
             order.status.to_string(),
             serde_json::to_string(&order.items).unwrap_or_default(),
             order.created_at.clone(),
-        ]
-    });
-    csv_kit::export("orders.csv", &COLUMNS, rows)
+        ])
+    })?;
+    file.into_download("orders.csv")
 }
 
 /// Admin only. Every row is checked first; any invalid row → 422 listing them all, and

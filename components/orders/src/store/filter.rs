@@ -8,7 +8,7 @@ use spin_sdk::pg4::ParameterValue;
 use crate::domain::Status;
 
 /// A statement's conditions and the parameters they refer to (`$1`, `$2`, ...).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Conditions {
     clauses: Vec<String>,
     pub params: Vec<ParameterValue>,

@@ -329,9 +329,49 @@ pub fn list(
     Ok((orders, total))
 }
 
-/// Every order matching `conditions` (for export).
-pub fn all(conn: &Connection, conditions: &Conditions, order_by: &str) -> ApiResult<Vec<Order>> {
-    select(conn, conditions, order_by, "")
+/// Orders per statement of an export: what the host and the component hold at once,
+/// whatever the number of orders.
+const EXPORT_PAGE: usize = 2_000;
+
+/// Every order matching `conditions`, oldest first, passed to `each` one page at a time.
+/// Pages follow `(created_at, id)`, which no change of an order moves, so each order is
+/// read once. They are separate statements: an order created while the export runs may or
+/// may not be in it.
+pub fn each_oldest_first(
+    conn: &Connection,
+    conditions: &Conditions,
+    mut each: impl FnMut(&Order) -> ApiResult<()>,
+) -> ApiResult<()> {
+    // The last row's created_at as PostgreSQL's own text (microseconds and offset), which
+    // casts back to the same instant; and its id.
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let mut page = conditions.clone();
+        if let Some((created_at, id)) = after.take() {
+            let created_at = page.bind(created_at);
+            let id = page.bind(id);
+            page.and(format!(
+                "(o.created_at, o.id) > ({created_at}::text::timestamptz, {id})"
+            ));
+        }
+        let rows = conn.query(
+            &format!(
+                "SELECT {ORDER_COLUMNS}, o.created_at::text FROM orders o WHERE {} \
+                 ORDER BY o.created_at, o.id LIMIT {EXPORT_PAGE}",
+                page.sql()
+            ),
+            &page.params,
+        )?;
+        for row in &rows.rows {
+            each(&Order::from_row(row)?)?;
+        }
+        match rows.rows.last() {
+            Some(last) if rows.rows.len() == EXPORT_PAGE => {
+                after = Some((super::text(&last[7])?, super::text(&last[0])?));
+            }
+            _ => return Ok(()),
+        }
+    }
 }
 
 fn select(
