@@ -32,6 +32,9 @@ use crate::runtime_config::RuntimeConfig;
 use crate::state::{InstanceState, Services};
 use crate::variables::{AppVariables, ComponentVariables};
 
+/// Free instance slots that keep their memory for their component (see `build_engine`).
+const MAX_UNUSED_WARM_SLOTS: u32 = 32;
+
 /// The largest linear memory one instance may grow to.
 const MAX_INSTANCE_MEMORY: usize = 256 << 20;
 /// How often running guests are interrupted so a request's time limit can be enforced.
@@ -545,6 +548,11 @@ fn build_engine() -> Result<Engine> {
         // which) instead of handing the memory back with madvise: the next instance then
         // takes no page faults, and other cores get no TLB-flush interrupts.
         .linear_memory_keep_resident(4 << 20)
+        // A free slot keeps the pages its last instance touched (above) for the next
+        // instance of the same component. Beyond this many free slots, an instance that
+        // finds none of its own takes over the least recently used one instead of a
+        // fresh slot, so the pool's resident memory stops growing with every burst.
+        .max_unused_warm_slots(MAX_UNUSED_WARM_SLOTS)
         .table_keep_resident(64 << 10)
         .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

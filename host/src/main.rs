@@ -72,6 +72,9 @@ fn parse_variable(s: &str) -> Result<(String, String)> {
     Ok((name.trim().to_string(), value.to_string()))
 }
 
+/// See the runtime in `main`.
+const MAX_BLOCKING_THREADS: usize = 8;
+
 fn main() -> Result<()> {
     let Command::Up(args) = Cli::parse().command;
     // Before the instance pool is mapped: with transparent huge pages a guest that touches
@@ -89,6 +92,11 @@ fn main() -> Result<()> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Guests' file reads (the `files` mounts) run on tokio's blocking pool, which
+        // would otherwise start a thread for nearly every concurrent request, each with
+        // its own stack and allocator heap. Reads from the page cache take microseconds,
+        // so a few threads keep up with any number of requests.
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()?;
     runtime.block_on(async move {
         let app = app::App::load(&options)?;
