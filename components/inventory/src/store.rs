@@ -64,25 +64,26 @@ pub fn list(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<(i6
     let params = [
         ParameterValue::from(filter.q.as_deref().map(contains_pattern)),
         ParameterValue::from(filter.low_stock_below),
+        page.skip.into(),
+        page.limit.into(),
     ];
-    let total = conn.query(
-        &format!("SELECT count(*) FROM items WHERE {WHERE}"),
-        &params,
-    )?;
-    let total = i64::decode(&total.rows[0][0])?;
-    let mut page_params = params.to_vec();
-    page_params.extend([page.skip.into(), page.limit.into()]);
+    // One statement, so one round trip: a row per item of the page, each with the count,
+    // or one row of the count and NULLs for an empty page.
     let rows = conn.query(
         &format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE {WHERE} \
-             ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4"
+            "SELECT (SELECT count(*) FROM items WHERE {WHERE}), p.* \
+               FROM (SELECT 1) AS one \
+               LEFT JOIN (SELECT {ITEM_COLUMNS} FROM items WHERE {WHERE} \
+                           ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4) AS p ON TRUE"
         ),
-        &page_params,
+        &params,
     )?;
+    let total = i64::decode(&rows.rows[0][0])?;
     let items = rows
         .rows
         .iter()
-        .map(|r| item_from_row(r))
+        .filter(|r| !matches!(r.get(1), Some(DbValue::DbNull) | None))
+        .map(|r| item_from_row(&r[1..]))
         .collect::<ApiResult<_>>()?;
     Ok((total, items))
 }

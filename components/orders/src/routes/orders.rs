@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use service_kit::query::Query;
-use service_kit::{ApiError, ApiResult, RequestContext, db, json};
+use service_kit::{ApiResult, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 
 use super::order_id;
@@ -27,14 +27,7 @@ pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult
     let conditions = Conditions::listing(&caller, &query)?;
     let order_by = orders::order_by(query.str("sort"))?;
     let page = query.page()?;
-    let load = || -> ApiResult<(Vec<serde_json::Value>, i64)> {
-        let (found, total) = orders::list(&db::connect()?, conditions, order_by, page)?;
-        let found = found
-            .iter()
-            .map(serde_json::to_value)
-            .collect::<Result<_, _>>();
-        Ok((found.map_err(ApiError::internal)?, total))
-    };
+    let load = || orders::list(&db::connect()?, conditions, order_by, page);
     // An admin's pages count every order: cached until the next change. A user's own
     // few orders are cheaper to read than to cache.
     let (found, total) = if caller.is_admin() {

@@ -3,7 +3,7 @@
 use service_kit::money::Money;
 use service_kit::query::Page;
 use service_kit::{ApiError, ApiResult, Caller, db};
-use spin_sdk::pg4::{Connection, ParameterValue};
+use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
 
 use super::events::{self, NewEvent};
 use super::filter::Conditions;
@@ -65,7 +65,7 @@ pub fn owner(conn: &Connection, id: &OrderId) -> ApiResult<Option<(i64, bool)>> 
     rows.rows
         .first()
         .map(|row| {
-            let deleted = matches!(row[1], spin_sdk::pg4::DbValue::Boolean(true));
+            let deleted = matches!(row[1], DbValue::Boolean(true));
             Ok((super::int(&row[0])?, deleted))
         })
         .transpose()
@@ -167,7 +167,7 @@ pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Leas
         Some(row) => Ok(Lease {
             token,
             order: Order::from_row(row)?,
-            interrupted: matches!(row.get(7), Some(spin_sdk::pg4::DbValue::Boolean(true))),
+            interrupted: matches!(row.get(7), Some(DbValue::Boolean(true))),
         }),
         None => {
             find_visible(conn, id, caller)?;
@@ -303,29 +303,37 @@ pub fn order_by(sort: Option<&str>) -> ApiResult<&'static str> {
     })
 }
 
-/// One page of the orders matching `conditions`, and how many match in all.
+/// One page of the orders matching `conditions`, and how many match in all: one statement,
+/// so one round trip. Its rows are the page's orders, each with the count; an empty page
+/// is one row of the count and NULLs.
 pub fn list(
     conn: &Connection,
     mut conditions: Conditions,
     order_by: &str,
     page: Page,
 ) -> ApiResult<(Vec<Order>, i64)> {
-    let count = conn.query(
-        &format!("SELECT count(*) FROM orders o WHERE {}", conditions.sql()),
+    let limit = conditions.bind(page.limit);
+    let offset = conditions.bind(page.skip);
+    let matching = conditions.sql();
+    let rows = conn.query(
+        &format!(
+            "SELECT (SELECT count(*) FROM orders o WHERE {matching}), p.* \
+               FROM (SELECT 1) AS one \
+               LEFT JOIN (SELECT {ORDER_COLUMNS} FROM orders o WHERE {matching} \
+                           ORDER BY {order_by} LIMIT {limit} OFFSET {offset}) AS p ON TRUE"
+        ),
         &conditions.params,
     )?;
-    let total = count
+    let total = rows
         .rows
         .first()
         .map_or(Ok(0), |row| super::int(&row[0]))?;
-    let limit = conditions.bind(page.limit);
-    let offset = conditions.bind(page.skip);
-    let orders = select(
-        conn,
-        &conditions,
-        order_by,
-        &format!("LIMIT {limit} OFFSET {offset}"),
-    )?;
+    let orders = rows
+        .rows
+        .iter()
+        .filter(|row| !matches!(row.get(1), Some(DbValue::DbNull) | None))
+        .map(|row| Order::from_row(&row[1..]))
+        .collect::<ApiResult<_>>()?;
     Ok((orders, total))
 }
 
@@ -372,20 +380,4 @@ pub fn each_oldest_first(
             _ => return Ok(()),
         }
     }
-}
-
-fn select(
-    conn: &Connection,
-    conditions: &Conditions,
-    order_by: &str,
-    tail: &str,
-) -> ApiResult<Vec<Order>> {
-    let rows = conn.query(
-        &format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o WHERE {} ORDER BY {order_by} {tail}",
-            conditions.sql()
-        ),
-        &conditions.params,
-    )?;
-    rows.rows.iter().map(|row| Order::from_row(row)).collect()
 }
