@@ -120,8 +120,9 @@ pub fn created<T: Serialize + ?Sized>(body: &T) -> Response {
     respond(201, body)
 }
 
-/// A list response: the JSON array plus `X-Total-Count`, as the contract asks.
-pub fn list<T: Serialize>(items: &[T], total: i64) -> Response {
+/// A list response: the JSON array plus `X-Total-Count`, as the contract asks. `items` is
+/// a slice, or an array rendered earlier (`serde_json::value::RawValue`, written as is).
+pub fn list<T: Serialize + ?Sized>(items: &T, total: i64) -> Response {
     match serde_json::to_vec(items) {
         Ok(bytes) => Response::builder()
             .status(200)

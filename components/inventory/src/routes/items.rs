@@ -1,6 +1,7 @@
 //! `/inventory/` and `/inventory/{id}`: list and read for any user, writes for admins.
 
 use serde_json::json;
+use serde_json::value::RawValue;
 use service_kit::openapi::{ErrorBody, Pagination};
 use service_kit::query::Query;
 use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
@@ -37,9 +38,13 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
         "list:{}",
         json!([filter.q, filter.low_stock_below, page.skip, page.limit])
     );
-    let (total, items): (i64, Vec<Item>) =
-        item_cache().read(&key, || store::list(&db::connect()?, &filter, page))?;
-    Ok(json::list(&items, total))
+    // Cached as the JSON it is sent as: a hit is copied out, not parsed and rendered again.
+    let (total, items): (i64, Box<RawValue>) = item_cache().read(&key, || {
+        let (total, items) = store::list(&db::connect()?, &filter, page)?;
+        let rendered = serde_json::value::to_raw_value(&items).map_err(ApiError::internal)?;
+        Ok::<_, ApiError>((total, rendered))
+    })?;
+    Ok(json::list(&*items, total))
 }
 
 /// `q`: part of a SKU, so never longer than one.

@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
+use serde_json::value::RawValue;
 use service_kit::query::Query;
-use service_kit::{ApiResult, RequestContext, db, json};
+use service_kit::{ApiError, ApiResult, RequestContext, db, json};
 use spin_sdk::http::{Params, Request, Response};
 
 use super::order_id;
@@ -28,13 +29,20 @@ pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult
     let order_by = orders::order_by(query.str("sort"))?;
     let page = query.page()?;
     let load = || orders::list(&db::connect()?, conditions, order_by, page);
-    // An admin's pages count every order: cached until the next change. A user's own
-    // few orders are cheaper to read than to cache.
-    let (found, total) = if caller.is_admin() {
-        orders_cache().read(&format!("list:{}", req.query()), load)?
-    } else {
-        load()?
-    };
+    if caller.is_admin() {
+        // An admin's pages count every order: cached until the next change, as the JSON
+        // they are sent as.
+        let (found, total): (Box<RawValue>, i64) =
+            orders_cache().read(&format!("list:{}", req.query()), || {
+                let (found, total) = load()?;
+                let rendered =
+                    serde_json::value::to_raw_value(&found).map_err(ApiError::internal)?;
+                Ok::<_, ApiError>((rendered, total))
+            })?;
+        return Ok(json::list(&*found, total));
+    }
+    // A user's own few orders are cheaper to read than to cache.
+    let (found, total) = load()?;
     Ok(json::list(&found, total))
 }
 

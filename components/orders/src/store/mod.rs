@@ -9,15 +9,15 @@ pub mod import;
 pub mod intents;
 pub mod orders;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use service_kit::money::Money;
 use service_kit::{ApiError, ApiResult, time};
 use spin_sdk::pg4::DbValue;
 
 use crate::domain::{Items, OrderId, Status};
 
-/// An order as the API shows it (and as the cache keeps it).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+/// An order as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: OrderId,
     pub user_id: i64,

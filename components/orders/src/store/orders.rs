@@ -324,10 +324,7 @@ pub fn list(
         ),
         &conditions.params,
     )?;
-    let total = rows
-        .rows
-        .first()
-        .map_or(Ok(0), |row| super::int(&row[0]))?;
+    let total = rows.rows.first().map_or(Ok(0), |row| super::int(&row[0]))?;
     let orders = rows
         .rows
         .iter()
