@@ -33,7 +33,7 @@ use crate::state::{InstanceState, Services};
 use crate::variables::{AppVariables, ComponentVariables};
 
 /// Free instance slots that keep their memory for their component (see `build_engine`).
-const MAX_UNUSED_WARM_SLOTS: u32 = 32;
+const MAX_UNUSED_WARM_SLOTS: u32 = 16;
 
 /// The largest linear memory one instance may grow to.
 const MAX_INSTANCE_MEMORY: usize = 256 << 20;
@@ -546,8 +546,10 @@ fn build_engine() -> Result<Engine> {
         .max_memory_size(MAX_INSTANCE_MEMORY)
         // Reset a freed slot in place (only its dirty pages, where the kernel can say
         // which) instead of handing the memory back with madvise: the next instance then
-        // takes no page faults, and other cores get no TLB-flush interrupts.
-        .linear_memory_keep_resident(4 << 20)
+        // takes no page faults, and other cores get no TLB-flush interrupts. 2 MiB holds
+        // the stack, the data and a typical request's heap; what a large request touched
+        // beyond that is given back.
+        .linear_memory_keep_resident(2 << 20)
         // A free slot keeps the pages its last instance touched (above) for the next
         // instance of the same component. Beyond this many free slots, an instance that
         // finds none of its own takes over the least recently used one instead of a
