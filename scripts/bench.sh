@@ -54,7 +54,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   log "building (release)"
   cargo build --release -p spin-host -p migrate
   rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
-  cargo build --target wasm32-wasip2 --release -p users -p inventory -p orders -p static-files
+  cargo build --target wasm32-wasip2 --release -p users -p inventory -p orders -p webhooks -p static-files
   if [ ! -f web/dist/index.html ]; then
     npm --prefix web ci --no-audit --no-fund
     npm --prefix web run build
