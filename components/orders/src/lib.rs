@@ -11,12 +11,16 @@ mod routes;
 mod stock;
 mod store;
 
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Method, Request, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    service_kit::serve_async("orders", req, |req, ctx| async move {
+async fn handle(req: Request, out: ResponseOutparam) {
+    // The CSV export streams its body, which the router's handlers cannot.
+    if routes::csv::is_export(&req) {
+        return service_kit::serve_streamed("orders", req, out, routes::csv::export).await;
+    }
+    let response = service_kit::serve_async("orders", req, |req, ctx| async move {
         let changes = !matches!(req.method(), Method::Get | Method::Head | Method::Options);
         let response = routes::router(&ctx).handle_async(req).await;
         // A change that succeeded wrote its events to the webhook outbox in the same
@@ -28,5 +32,6 @@ async fn handle(req: Request) -> Response {
         }
         Ok(response)
     })
-    .await
+    .await;
+    service_kit::respond(out, response).await;
 }

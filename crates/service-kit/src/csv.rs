@@ -61,10 +61,16 @@ where
 pub struct CsvFile(::csv::Writer<Vec<u8>>);
 
 impl CsvFile {
+    /// A file starting with its header row.
     pub fn new(header: &[&str]) -> ApiResult<Self> {
-        let mut writer = ::csv::Writer::from_writer(Vec::new());
-        writer.write_record(header).map_err(ApiError::internal)?;
-        Ok(CsvFile(writer))
+        let mut file = Self::continued();
+        file.0.write_record(header).map_err(ApiError::internal)?;
+        Ok(file)
+    }
+
+    /// A later part of a file whose header was written already (a streamed export).
+    pub fn continued() -> Self {
+        CsvFile(::csv::Writer::from_writer(Vec::new()))
     }
 
     /// Appends one row, every cell made safe.
@@ -82,19 +88,28 @@ impl CsvFile {
             .map_err(ApiError::internal)
     }
 
+    pub fn into_bytes(self) -> ApiResult<Vec<u8>> {
+        self.0.into_inner().map_err(ApiError::internal)
+    }
+
     /// The file as a download response named `filename`.
     pub fn into_download(self, filename: &str) -> ApiResult<Response> {
-        let bytes = self.0.into_inner().map_err(ApiError::internal)?;
-        Ok(Response::builder()
-            .status(200)
-            .header("content-type", CONTENT_TYPE)
-            .header(
-                "content-disposition",
-                format!("attachment; filename=\"{filename}\""),
-            )
-            .body(bytes)
-            .build())
+        let mut response = download_head(filename);
+        *response.body_mut() = self.into_bytes()?;
+        Ok(response)
     }
+}
+
+/// Status and headers of a CSV download named `filename`, without its body.
+pub fn download_head(filename: &str) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", CONTENT_TYPE)
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .build()
 }
 
 /// The uploaded CSV file of an import request: the `file` field of a multipart form, or

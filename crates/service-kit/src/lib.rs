@@ -25,4 +25,4 @@ pub mod time;
 
 pub use auth::{Caller, Role};
 pub use error::{ApiError, ApiResult, FieldError};
-pub use serve::{RequestContext, serve, serve_async};
+pub use serve::{RequestContext, Streamed, respond, serve, serve_async, serve_streamed};

@@ -5,8 +5,10 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Instant;
 
+use futures::stream::LocalBoxStream;
+use futures::{SinkExt, StreamExt};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{OutgoingResponse, Request, Response, ResponseOutparam};
 
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -69,6 +71,94 @@ where
     finish(service, &head, &ctx, started, result)
 }
 
+/// A response whose body is written piece by piece after its head, so that neither the
+/// component nor the host ever holds all of it (the orders CSV export).
+pub struct Streamed {
+    /// Status and headers; its body is not sent.
+    pub head: Response,
+    /// The body's parts. An error ends the body unfinished: the status is sent already,
+    /// and the client sees a broken transfer instead of a short file.
+    pub body: LocalBoxStream<'static, ApiResult<Vec<u8>>>,
+}
+
+/// [`serve_async`] for a handler that streams its answer: whatever it refuses before the
+/// head (a bad token, a bad filter, the database down) is answered whole as usual.
+pub async fn serve_streamed<F, Fut>(service: &str, req: Request, out: ResponseOutparam, handler: F)
+where
+    F: FnOnce(Request, Rc<RequestContext>) -> Fut,
+    Fut: Future<Output = ApiResult<Streamed>>,
+{
+    let started = Instant::now();
+    let ctx = Rc::new(RequestContext::of(&req));
+    let head = Request::builder()
+        .method(req.method().clone())
+        .uri(req.uri())
+        .build();
+    let result = match reject_nul_in_query(&req) {
+        Ok(()) => handler(req, ctx.clone()).await,
+        Err(e) => Err(e),
+    };
+    let Streamed {
+        head: mut response,
+        mut body,
+    } = match result {
+        Ok(streamed) => streamed,
+        Err(e) => return respond(out, finish(service, &head, &ctx, started, Err(e))).await,
+    };
+    response.set_header("x-request-id", ctx.request_id.clone());
+    let status = *response.status();
+    let outgoing = match OutgoingResponse::try_from(response) {
+        Ok(outgoing) => outgoing,
+        Err(e) => {
+            let error = ApiError::internal(format!("response head: {e}"));
+            return respond(out, finish(service, &head, &ctx, started, Err(error))).await;
+        }
+    };
+    let mut sink = outgoing.take_body();
+    out.set(outgoing);
+    let mut cut_short = None;
+    while let Some(part) = body.next().await {
+        let sent = match part {
+            Ok(bytes) => sink
+                .send(bytes)
+                .await
+                .map_err(|e| format!("client gone: {e}")),
+            Err(e) => Err(e.detail.to_string()),
+        };
+        if let Err(why) = sent {
+            cut_short = Some(why);
+            break;
+        }
+    }
+    match &cut_short {
+        // Dropped unfinished, the body ends the transfer with an error.
+        Some(why) => eprintln!("request {}: response body cut short: {why}", ctx.request_id),
+        None => {
+            if let Err(e) = sink.close().await {
+                eprintln!(
+                    "request {}: finishing the response body: {e}",
+                    ctx.request_id
+                );
+            }
+        }
+    }
+    log_line(service, &head, &ctx, started, status, cut_short.is_some());
+}
+
+/// Sends a whole response through Spin's response parameter (what `#[http_component]`
+/// does for a handler that returns one).
+pub async fn respond(out: ResponseOutparam, mut response: Response) {
+    let body = std::mem::take(response.body_mut());
+    match OutgoingResponse::try_from(response) {
+        Ok(outgoing) => {
+            if let Err(e) = out.set_with_body(outgoing, body).await {
+                eprintln!("sending the response: {e}");
+            }
+        }
+        Err(e) => eprintln!("sending the response: {e}"),
+    }
+}
+
 /// PostgreSQL text cannot hold U+0000, so a NUL anywhere in the query string is refused
 /// up front with a 422 instead of failing deep in a query.
 fn reject_nul_in_query(req: &Request) -> ApiResult<()> {
@@ -103,18 +193,33 @@ fn finish(
 ) -> Response {
     let mut response = result.unwrap_or_else(ApiError::into_response);
     response.set_header("x-request-id", ctx.request_id.clone());
-    let line = json!({
+    log_line(service, req, ctx, started, *response.status(), false);
+    response
+}
+
+/// The request's one JSON log line; `cut_short` marks a streamed body that did not finish.
+fn log_line(
+    service: &str,
+    req: &Request,
+    ctx: &RequestContext,
+    started: Instant,
+    status: u16,
+    cut_short: bool,
+) {
+    let mut line = json!({
         "time": crate::time::format_utc(&chrono::Utc::now()),
         "service": service,
         "request_id": ctx.request_id,
         "method": req.method().to_string(),
         "path": req.path(),
-        "status": response.status(),
+        "status": status,
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
         "user_id": ctx.user_id.get(),
     });
+    if cut_short {
+        line["body_cut_short"] = json!(true);
+    }
     println!("{line}");
-    response
 }
 
 /// The caller's `X-Request-Id` when it is a sane token, else a new UUID.

@@ -10,17 +10,18 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::DateTime;
+use futures::stream::{self, StreamExt};
 use serde_json::json;
 use service_kit::csv::{self as csv_kit, CsvFile, Row, Table};
 use service_kit::money::Money;
 use service_kit::query::Query;
-use service_kit::{ApiError, ApiResult, FieldError, RequestContext, db, json};
-use spin_sdk::http::{Params, Request, Response};
+use service_kit::{ApiError, ApiResult, FieldError, RequestContext, Streamed, db, json};
+use spin_sdk::http::{Method, Params, Request, Response};
 
 use crate::domain::{Items, OrderId, Status, checked_total};
 use crate::store::filter::Conditions;
 use crate::store::import::{self, ImportRow};
-use crate::store::orders;
+use crate::store::{Order, orders};
 
 const COLUMNS: [&str; 6] = [
     "id",
@@ -32,18 +33,44 @@ const COLUMNS: [&str; 6] = [
 ];
 const REQUIRED: [&str; 3] = ["id", "user_id", "items_json"];
 
-/// The caller's orders (an admin's: all), with the list filters, oldest first.
+/// The caller's orders (an admin's: all), with the list filters, oldest first. The file is
+/// streamed a page of orders at a time, so its size is not bounded by memory; it is served
+/// outside the router (`lib.rs`), as only a streamed response can be.
 #[utoipa::path(get, path = "/orders/export/csv", tag = "csv",
     params(super::api_doc::OrderFilters),
     responses((status = 200, description = "`id,user_id,total,status,items_json,created_at`, oldest first",
         body = String, content_type = "text/csv",
         headers(("Content-Disposition" = String, description = "`attachment; filename=\"orders.csv\"`")))))]
-pub async fn export(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
+pub async fn export(req: Request, ctx: Rc<RequestContext>) -> ApiResult<Streamed> {
     let caller = ctx.authenticate(&req)?;
-    let query = Query::of(&req);
-    let conditions = Conditions::listing(&caller, &query)?;
-    let mut file = CsvFile::new(&COLUMNS)?;
-    orders::each_oldest_first(&db::connect()?, &conditions, |order| {
+    let conditions = Conditions::listing(&caller, &Query::of(&req))?;
+    let conn = db::connect()?;
+    let mut pages = orders::OldestFirst::new(conditions);
+    // Read before the head is sent, so a database that is down still answers 503.
+    let first = pages.next_page(&conn)?;
+    let first_part = csv_part(CsvFile::new(&COLUMNS)?, &first);
+    let rest = stream::unfold((conn, pages), |(conn, mut pages)| async move {
+        match pages.next_page(&conn) {
+            Ok(page) if page.is_empty() => None,
+            Ok(page) => Some((csv_part(CsvFile::continued(), &page), (conn, pages))),
+            Err(e) => Some((Err(e), (conn, pages))),
+        }
+    });
+    Ok(Streamed {
+        head: csv_kit::download_head("orders.csv"),
+        body: stream::once(async { first_part }).chain(rest).boxed_local(),
+    })
+}
+
+/// Whether `req` asks for the export (the path within the component, as Spin gives it).
+pub fn is_export(req: &Request) -> bool {
+    *req.method() == Method::Get
+        && req.header("spin-path-info").and_then(|v| v.as_str()) == Some("/export/csv")
+}
+
+/// The CSV rows of one page of orders, after whatever `file` holds.
+fn csv_part(mut file: CsvFile, page: &[Order]) -> ApiResult<Vec<u8>> {
+    for order in page {
         file.row([
             order.id.to_string(),
             order.user_id.to_string(),
@@ -51,9 +78,9 @@ pub async fn export(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResu
             order.status.to_string(),
             serde_json::to_string(&order.items).unwrap_or_default(),
             order.created_at.clone(),
-        ])
-    })?;
-    file.into_download("orders.csv")
+        ])?;
+    }
+    file.into_bytes()
 }
 
 /// Admin only. Every row is checked first; any invalid row → 422 listing them all, and

@@ -3,7 +3,7 @@
 
 mod analytics;
 mod api_doc;
-mod csv;
+pub mod csv;
 mod health;
 mod maintenance;
 mod orders;
@@ -32,7 +32,6 @@ pub fn router(ctx: &Rc<RequestContext>) -> Router {
     router.get_async("/analytics", bind(ctx, analytics::summary));
     router.get_async("/analytics/timeseries", bind(ctx, analytics::timeseries));
     router.get_async("/analytics/forecast", bind(ctx, analytics::forecast));
-    router.get_async("/export/csv", bind(ctx, csv::export));
     router.post_async("/import/csv", bind(ctx, csv::import));
     router.post_async("/maintenance/reconcile", bind(ctx, maintenance::reconcile));
     router.get_async("/:id", bind(ctx, orders::get));

@@ -338,21 +338,34 @@ pub fn list(
 /// whatever the number of orders.
 const EXPORT_PAGE: usize = 2_000;
 
-/// Every order matching `conditions`, oldest first, passed to `each` one page at a time.
-/// Pages follow `(created_at, id)`, which no change of an order moves, so each order is
-/// read once. They are separate statements: an order created while the export runs may or
-/// may not be in it.
-pub fn each_oldest_first(
-    conn: &Connection,
-    conditions: &Conditions,
-    mut each: impl FnMut(&Order) -> ApiResult<()>,
-) -> ApiResult<()> {
-    // The last row's created_at as PostgreSQL's own text (microseconds and offset), which
-    // casts back to the same instant; and its id.
-    let mut after: Option<(String, String)> = None;
-    loop {
-        let mut page = conditions.clone();
-        if let Some((created_at, id)) = after.take() {
+/// Every order matching some conditions, oldest first, a page per statement. Pages follow
+/// `(created_at, id)`, which no change of an order moves, so each order is read once; they
+/// are separate statements, so an order created while the export runs may or may not be
+/// in it.
+pub struct OldestFirst {
+    conditions: Conditions,
+    /// The last row read: its created_at as PostgreSQL's own text (microseconds and
+    /// offset, which casts back to the same instant) and its id.
+    after: Option<(String, String)>,
+    done: bool,
+}
+
+impl OldestFirst {
+    pub fn new(conditions: Conditions) -> Self {
+        OldestFirst {
+            conditions,
+            after: None,
+            done: false,
+        }
+    }
+
+    /// The next page; empty once every order was read.
+    pub fn next_page(&mut self, conn: &Connection) -> ApiResult<Vec<Order>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut page = self.conditions.clone();
+        if let Some((created_at, id)) = self.after.take() {
             let created_at = page.bind(created_at);
             let id = page.bind(id);
             page.and(format!(
@@ -367,14 +380,12 @@ pub fn each_oldest_first(
             ),
             &page.params,
         )?;
-        for row in &rows.rows {
-            each(&Order::from_row(row)?)?;
-        }
         match rows.rows.last() {
             Some(last) if rows.rows.len() == EXPORT_PAGE => {
-                after = Some((super::text(&last[7])?, super::text(&last[0])?));
+                self.after = Some((super::text(&last[7])?, super::text(&last[0])?));
             }
-            _ => return Ok(()),
+            _ => self.done = true,
         }
+        rows.rows.iter().map(|row| Order::from_row(row)).collect()
     }
 }
