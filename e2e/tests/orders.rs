@@ -1584,6 +1584,48 @@ async fn csv_export_spans_pages() {
     );
 }
 
+/// The export's head goes out before its later pages are read: when one of them fails,
+/// the transfer breaks instead of ending as a short file that looks complete.
+#[tokio::test]
+async fn csv_export_failing_midway_breaks_the_transfer() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("fault_injection".into(), "export_next_page".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    let items = r#""[{""sku"":""CUT-1"",""quantity"":1,""price"":""1.00""}]""#;
+    let mut csv = String::from("id,user_id,total,status,items_json,created_at\n");
+    for n in 0..2_500 {
+        csv.push_str(&format!(
+            "cut-{n:05},{},1.00,delivered,{items},2026-03-01T10:00:00Z\n",
+            user.id
+        ));
+    }
+    assert_status(import(&app, &admin, &csv).await, 200, "import").await;
+
+    // Depending on how much was flushed when the page failed, the client sees no answer
+    // at all or an answer whose body breaks off; never a complete-looking file.
+    let sent = app
+        .client
+        .get(app.url("/orders/export/csv"))
+        .bearer_auth(&admin)
+        .send()
+        .await;
+    if let Ok(response) = sent {
+        assert_eq!(response.status(), 200, "{response:?}");
+        assert!(
+            response.bytes().await.is_err(),
+            "the body must not end as if complete"
+        );
+    }
+    // A single page is read before the head, nothing after it: the export completes.
+    let own = app.get("/orders/export/csv?user_id=0", Some(&admin)).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(own.text().await.unwrap().lines().count(), 1, "header only");
+}
+
 #[tokio::test]
 async fn csv_export_and_import() {
     let app = TestApp::spawn().await;

@@ -1,5 +1,6 @@
 //! Failure injection for the end-to-end tests: proves that a failure after the stock was
-//! reserved gives the stock back.
+//! reserved gives the stock back, and that an export failing after its head was sent ends
+//! in a broken transfer, not a short file.
 //!
 //! Off unless the `fault_injection` variable names the point. `spin.toml` declares it empty
 //! (off); the end-to-end tests set it with `--variable fault_injection=after_reservation`.
@@ -10,6 +11,8 @@ use service_kit::{ApiError, ApiResult, config};
 
 /// After the inventory reserved or changed stock, before the order is written.
 pub const AFTER_RESERVATION: &str = "after_reservation";
+/// Before each page of the CSV export after the first (sent with the head).
+pub const EXPORT_NEXT_PAGE: &str = "export_next_page";
 
 /// Fails with a 500 when the `fault_injection` variable lists `point`.
 pub fn check(point: &str) -> ApiResult<()> {

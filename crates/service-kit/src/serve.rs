@@ -5,10 +5,11 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Instant;
 
+use futures::StreamExt;
 use futures::stream::LocalBoxStream;
-use futures::{SinkExt, StreamExt};
 use serde_json::json;
-use spin_sdk::http::{OutgoingResponse, Request, Response, ResponseOutparam};
+use spin_sdk::http::{OutgoingBody, OutgoingResponse, Request, Response, ResponseOutparam};
+use wasi::io::streams::{OutputStream, StreamError};
 
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -114,27 +115,30 @@ where
             return respond(out, finish(service, &head, &ctx, started, Err(error))).await;
         }
     };
-    let mut sink = outgoing.take_body();
+    let body_handle = outgoing.body().expect("a new response's body is there");
+    let stream = body_handle.write().expect("a new body is writable");
     out.set(outgoing);
     let mut cut_short = None;
     while let Some(part) = body.next().await {
-        let sent = match part {
-            Ok(bytes) => sink
-                .send(bytes)
-                .await
-                .map_err(|e| format!("client gone: {e}")),
+        let written = match part {
+            Ok(bytes) => write_all(&stream, &bytes).map_err(|e| format!("client gone: {e}")),
             Err(e) => Err(e.detail.to_string()),
         };
-        if let Err(why) = sent {
+        if let Err(why) = written {
             cut_short = Some(why);
             break;
         }
     }
+    drop(stream);
     match &cut_short {
-        // Dropped unfinished, the body ends the transfer with an error.
-        Some(why) => eprintln!("request {}: response body cut short: {why}", ctx.request_id),
+        // Dropped without `finish`, the body ends the transfer with an error (spin-sdk's
+        // own body writer would finish it, which would look like a complete file).
+        Some(why) => {
+            eprintln!("request {}: response body cut short: {why}", ctx.request_id);
+            drop(body_handle);
+        }
         None => {
-            if let Err(e) = sink.close().await {
+            if let Err(e) = OutgoingBody::finish(body_handle, None) {
                 eprintln!(
                     "request {}: finishing the response body: {e}",
                     ctx.request_id
@@ -143,6 +147,27 @@ where
         }
     }
     log_line(service, &head, &ctx, started, status, cut_short.is_some());
+}
+
+/// Writes all of `bytes` and waits until they are flushed. Blocks the component, whose only
+/// task this is, while the client is slower than the body.
+fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
+    while !bytes.is_empty() {
+        let room = stream.check_write()?;
+        if room == 0 {
+            stream.subscribe().block();
+            continue;
+        }
+        let n = usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len());
+        stream.write(&bytes[..n])?;
+        bytes = &bytes[n..];
+    }
+    stream.flush()?;
+    // The flush is done once the stream takes writes again.
+    while stream.check_write()? == 0 {
+        stream.subscribe().block();
+    }
+    Ok(())
 }
 
 /// Sends a whole response through Spin's response parameter (what `#[http_component]`

@@ -19,6 +19,7 @@ use service_kit::{ApiError, ApiResult, FieldError, RequestContext, Streamed, db,
 use spin_sdk::http::{Method, Params, Request, Response};
 
 use crate::domain::{Items, OrderId, Status, checked_total};
+use crate::faults;
 use crate::store::filter::Conditions;
 use crate::store::import::{self, ImportRow};
 use crate::store::{Order, orders};
@@ -50,7 +51,11 @@ pub async fn export(req: Request, ctx: Rc<RequestContext>) -> ApiResult<Streamed
     let first = pages.next_page(&conn)?;
     let first_part = csv_part(CsvFile::new(&COLUMNS)?, &first);
     let rest = stream::unfold((conn, pages), |(conn, mut pages)| async move {
-        match pages.next_page(&conn) {
+        if pages.is_done() {
+            return None;
+        }
+        let page = faults::check(faults::EXPORT_NEXT_PAGE).and_then(|()| pages.next_page(&conn));
+        match page {
             Ok(page) if page.is_empty() => None,
             Ok(page) => Some((csv_part(CsvFile::continued(), &page), (conn, pages))),
             Err(e) => Some((Err(e), (conn, pages))),

@@ -359,6 +359,11 @@ impl OldestFirst {
         }
     }
 
+    /// Whether every order was read.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// The next page; empty once every order was read.
     pub fn next_page(&mut self, conn: &Connection) -> ApiResult<Vec<Order>> {
         if self.done {
