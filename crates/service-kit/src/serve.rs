@@ -58,9 +58,33 @@ where
     F: FnOnce(Request, Rc<RequestContext>) -> Fut,
     Fut: Future<Output = ApiResult<Response>>,
 {
+    let handled = run_owning(req, handler).await;
+    finish(
+        service,
+        &handled.head,
+        &handled.ctx,
+        handled.started,
+        handled.result,
+    )
+}
+
+/// A handler that owned its request, ran: what the log line needs, and its result.
+struct Handled<T> {
+    started: Instant,
+    ctx: Rc<RequestContext>,
+    /// The request's method and path (the handler consumed the request).
+    head: Request,
+    result: ApiResult<T>,
+}
+
+/// Runs `handler` on `req` (a NUL in the query is refused first) with a fresh context.
+async fn run_owning<F, Fut, T>(req: Request, handler: F) -> Handled<T>
+where
+    F: FnOnce(Request, Rc<RequestContext>) -> Fut,
+    Fut: Future<Output = ApiResult<T>>,
+{
     let started = Instant::now();
     let ctx = Rc::new(RequestContext::of(&req));
-    // The handler consumes the request; the log line only needs its method and path.
     let head = Request::builder()
         .method(req.method().clone())
         .uri(req.uri())
@@ -69,7 +93,12 @@ where
         Ok(()) => handler(req, ctx.clone()).await,
         Err(e) => Err(e),
     };
-    finish(service, &head, &ctx, started, result)
+    Handled {
+        started,
+        ctx,
+        head,
+        result,
+    }
 }
 
 /// A response whose body is written piece by piece after its head, so that neither the
@@ -89,16 +118,12 @@ where
     F: FnOnce(Request, Rc<RequestContext>) -> Fut,
     Fut: Future<Output = ApiResult<Streamed>>,
 {
-    let started = Instant::now();
-    let ctx = Rc::new(RequestContext::of(&req));
-    let head = Request::builder()
-        .method(req.method().clone())
-        .uri(req.uri())
-        .build();
-    let result = match reject_nul_in_query(&req) {
-        Ok(()) => handler(req, ctx.clone()).await,
-        Err(e) => Err(e),
-    };
+    let Handled {
+        started,
+        ctx,
+        head,
+        result,
+    } = run_owning(req, handler).await;
     let Streamed {
         head: mut response,
         mut body,
