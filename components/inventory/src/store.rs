@@ -67,23 +67,16 @@ pub fn list(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<(i6
         page.skip.into(),
         page.limit.into(),
     ];
-    // One statement, so one round trip: a row per item of the page, each with the count,
-    // or one row of the count and NULLs for an empty page.
-    let rows = conn.query(
-        &format!(
-            "SELECT (SELECT count(*) FROM items WHERE {WHERE}), p.* \
-               FROM (SELECT 1) AS one \
-               LEFT JOIN (SELECT {ITEM_COLUMNS} FROM items WHERE {WHERE} \
-                           ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4) AS p ON TRUE"
-        ),
+    let (rows, total) = db::page_with_total(
+        conn,
+        &format!("FROM items WHERE {WHERE}"),
+        ITEM_COLUMNS,
+        "ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4",
         &params,
     )?;
-    let total = i64::decode(&rows.rows[0][0])?;
     let items = rows
-        .rows
         .iter()
-        .filter(|r| !matches!(r.get(1), Some(DbValue::DbNull) | None))
-        .map(|r| item_from_row(&r[1..]))
+        .map(|r| item_from_row(r))
         .collect::<ApiResult<_>>()?;
     Ok((total, items))
 }

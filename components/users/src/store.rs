@@ -7,7 +7,7 @@ use serde_json::Value;
 use service_kit::db::{self, UNIQUE_VIOLATION};
 use service_kit::query::Page;
 use service_kit::{ApiError, ApiResult, Role};
-use spin_sdk::pg4::{Connection, DbValue, Decode, ParameterValue, RowSet};
+use spin_sdk::pg4::{Connection, Decode, ParameterValue, RowSet};
 
 use crate::user::{COLUMNS, User};
 
@@ -138,18 +138,14 @@ impl Store {
     /// statement so both describe the same snapshot.
     pub fn list(&self, filter: &ListFilter, page: Page) -> ApiResult<(Vec<User>, i64)> {
         let pattern = filter.search.as_deref().map(like_pattern);
-        let rows = self.query(
-            &format!(
-                "WITH filtered AS ( \
-                   SELECT * FROM users \
-                   WHERE ($1::text IS NULL OR name ILIKE $1 OR email ILIKE $1) \
-                     AND ($2::text IS NULL OR role = $2) \
-                     AND ($3::boolean IS NULL OR is_active = $3)) \
-                 SELECT {COLUMNS}, total FROM (SELECT count(*) AS total FROM filtered) t \
-                 LEFT JOIN LATERAL ( \
-                   SELECT * FROM filtered ORDER BY created_at DESC, id DESC OFFSET $4 LIMIT $5 \
-                 ) page ON true"
-            ),
+        let (rows, total) = db::page_with_total(
+            &self.conn,
+            "FROM users \
+             WHERE ($1::text IS NULL OR name ILIKE $1 OR email ILIKE $1) \
+               AND ($2::text IS NULL OR role = $2) \
+               AND ($3::boolean IS NULL OR is_active = $3)",
+            COLUMNS,
+            "ORDER BY created_at DESC, id DESC OFFSET $4 LIMIT $5",
             &[
                 pattern.into(),
                 filter.role.map(|r| r.as_str().to_string()).into(),
@@ -158,15 +154,8 @@ impl Store {
                 page.limit.into(),
             ],
         )?;
-        let total = match rows.rows.first() {
-            Some(row) => i64::decode(&row[7])?,
-            None => 0,
-        };
-        // An empty page still has one row (the total) with NULL user columns.
         let users = rows
-            .rows
             .iter()
-            .filter(|row| !matches!(row[0], DbValue::DbNull))
             .map(|row| User::from_row(row))
             .collect::<ApiResult<Vec<User>>>()?;
         Ok((users, total))

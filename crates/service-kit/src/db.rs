@@ -3,7 +3,7 @@
 //! Spin's Postgres API has no transaction handle and the host pools connections, so every
 //! write that must be atomic is one SQL statement (a CTE or a function from a migration).
 
-use spin_sdk::pg4::{Connection, DbValue, PgError, QueryError};
+use spin_sdk::pg4::{Connection, DbValue, Decode, ParameterValue, PgError, QueryError};
 
 use crate::error::ApiError;
 
@@ -14,6 +14,38 @@ pub const UNIQUE_VIOLATION: &str = "23505";
 pub fn connect() -> Result<Connection, ApiError> {
     let url = crate::config::get("db_url")?;
     Connection::open(&url).map_err(db_error)
+}
+
+/// One page of rows and how many rows match in all, from one statement: one round trip,
+/// one snapshot. `matching` is the `FROM … WHERE …` both read, `columns` what a page row
+/// holds, `order_and_page` its `ORDER BY … OFFSET … LIMIT …`. Each keeps its own plan, so
+/// the page still comes from an index in order.
+pub fn page_with_total(
+    conn: &Connection,
+    matching: &str,
+    columns: &str,
+    order_and_page: &str,
+    params: &[ParameterValue],
+) -> Result<(Vec<Vec<DbValue>>, i64), ApiError> {
+    let mut rows = conn
+        .query(
+            &format!(
+                "SELECT (SELECT count(*) {matching}), p.* FROM (SELECT 1) AS one \
+                 LEFT JOIN (SELECT {columns} {matching} {order_and_page}) AS p ON TRUE"
+            ),
+            params,
+        )?
+        .rows;
+    let total = match rows.first() {
+        Some(row) => i64::decode(&row[0])?,
+        None => 0,
+    };
+    // An empty page is still one row: the count, and NULLs.
+    rows.retain(|row| !matches!(row.get(1), Some(DbValue::DbNull) | None));
+    for row in &mut rows {
+        row.remove(0);
+    }
+    Ok((rows, total))
 }
 
 /// The SQLSTATE code of a database error, if the database returned one.

@@ -120,6 +120,11 @@ pub fn created<T: Serialize + ?Sized>(body: &T) -> Response {
     respond(201, body)
 }
 
+/// `value` rendered as JSON once, for a cache to keep and a response to send as is.
+pub fn rendered<T: Serialize + ?Sized>(value: &T) -> ApiResult<Box<serde_json::value::RawValue>> {
+    serde_json::value::to_raw_value(value).map_err(ApiError::internal)
+}
+
 /// A list response: the JSON array plus `X-Total-Count`, as the contract asks. `items` is
 /// a slice, or an array rendered earlier (`serde_json::value::RawValue`, written as is).
 pub fn list<T: Serialize + ?Sized>(items: &T, total: i64) -> Response {

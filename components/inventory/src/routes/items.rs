@@ -41,8 +41,7 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
     // Cached as the JSON it is sent as: a hit is copied out, not parsed and rendered again.
     let (total, items): (i64, Box<RawValue>) = item_cache().read(&key, || {
         let (total, items) = store::list(&db::connect()?, &filter, page)?;
-        let rendered = serde_json::value::to_raw_value(&items).map_err(ApiError::internal)?;
-        Ok::<_, ApiError>((total, rendered))
+        Ok::<_, ApiError>((total, json::rendered(&items)?))
     })?;
     Ok(json::list(&*items, total))
 }

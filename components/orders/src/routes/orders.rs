@@ -35,9 +35,7 @@ pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult
         let (found, total): (Box<RawValue>, i64) =
             orders_cache().read(&format!("list:{}", req.query()), || {
                 let (found, total) = load()?;
-                let rendered =
-                    serde_json::value::to_raw_value(&found).map_err(ApiError::internal)?;
-                Ok::<_, ApiError>((rendered, total))
+                Ok::<_, ApiError>((json::rendered(&found)?, total))
             })?;
         return Ok(json::list(&*found, total));
     }

@@ -303,9 +303,7 @@ pub fn order_by(sort: Option<&str>) -> ApiResult<&'static str> {
     })
 }
 
-/// One page of the orders matching `conditions`, and how many match in all: one statement,
-/// so one round trip. Its rows are the page's orders, each with the count; an empty page
-/// is one row of the count and NULLs.
+/// One page of the orders matching `conditions`, and how many match in all.
 pub fn list(
     conn: &Connection,
     mut conditions: Conditions,
@@ -314,22 +312,16 @@ pub fn list(
 ) -> ApiResult<(Vec<Order>, i64)> {
     let limit = conditions.bind(page.limit);
     let offset = conditions.bind(page.skip);
-    let matching = conditions.sql();
-    let rows = conn.query(
-        &format!(
-            "SELECT (SELECT count(*) FROM orders o WHERE {matching}), p.* \
-               FROM (SELECT 1) AS one \
-               LEFT JOIN (SELECT {ORDER_COLUMNS} FROM orders o WHERE {matching} \
-                           ORDER BY {order_by} LIMIT {limit} OFFSET {offset}) AS p ON TRUE"
-        ),
+    let (rows, total) = db::page_with_total(
+        conn,
+        &format!("FROM orders o WHERE {}", conditions.sql()),
+        ORDER_COLUMNS,
+        &format!("ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"),
         &conditions.params,
     )?;
-    let total = rows.rows.first().map_or(Ok(0), |row| super::int(&row[0]))?;
     let orders = rows
-        .rows
         .iter()
-        .filter(|row| !matches!(row.get(1), Some(DbValue::DbNull) | None))
-        .map(|row| Order::from_row(&row[1..]))
+        .map(|row| Order::from_row(row))
         .collect::<ApiResult<_>>()?;
     Ok((orders, total))
 }
