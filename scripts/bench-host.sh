@@ -61,6 +61,8 @@ fi
 
 # --- Build --------------------------------------------------------------------------------
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
+# The host's build script reads `cargo metadata --offline`: every crate must be here.
+cargo fetch --locked
 log "building the hello component"
 cargo build --target wasm32-wasip2 --release -p hello
 if [ "${BENCH_SKIP_HOST_BUILD:-}" != 1 ]; then

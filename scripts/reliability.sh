@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${RELIABILITY_SKIP_BUILD:-}" ]; then
+  # The host's build script reads `cargo metadata --offline`: every crate must be here.
+  cargo fetch --locked
   cargo build --release -p spin-host -p migrate
   rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
   cargo build --target wasm32-wasip2 --release -p users -p inventory -p orders -p static-files
