@@ -174,19 +174,8 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 RUNS=$WORK/runs.jsonl
 : >"$RUNS"
-sampler() { # pid file: the largest VmRSS and Pss seen ("rss pss", kB), every 100 ms
-  # VmRSS counts a page once per mapping of it, and every instance slot maps its
-  # component's memory image; Pss counts each page once, shared ones split.
-  local max=0 max_pss=0 now pss
-  while kill -0 "$1" 2>/dev/null; do
-    now=$(rss_kb "$1" VmRSS)
-    pss=$(awk '$1 == "Pss:" {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null)
-    [ "${now:-0}" -gt "$max" ] && max=$now
-    [ "${pss:-0}" -gt "$max_pss" ] && max_pss=$pss
-    # Replaced whole (write, then rename): the sampler may be stopped mid-write.
-    echo "$max $max_pss" >"$2.new" && mv "$2.new" "$2"
-    sleep 0.1
-  done
+sampler() { # pid file: the largest VmRSS and Pss seen, "rss pss" in kB
+  exec python3 scripts/bench/sampler.py "$@"
 }
 
 # endpoint NAME MODE TOKENS PATH [HEADER]
