@@ -606,6 +606,67 @@ async fn users_are_checked_with_the_users_service() {
     assert!(refused.to_string().contains("inactive"), "{refused}");
     assert_eq!(order_rows(&app).await, 1);
     assert_eq!(app.stock("USR-1").await, 9);
+
+    // the users service's cached record follows every change: reactivated, then deleted
+    assert_status(
+        app.put(
+            &format!("/users/{}", user.id),
+            Some(&admin),
+            &json!({ "is_active": true }),
+        )
+        .await,
+        200,
+        "reactivate",
+    )
+    .await;
+    create_order(&app, &admin, &json!({ "user_id": user.id, "items": lines })).await;
+    assert_status(
+        app.delete(&format!("/users/{}", user.id), Some(&admin)).await,
+        204,
+        "delete the user",
+    )
+    .await;
+    let refused = assert_status(
+        app.post(
+            "/orders/",
+            Some(&admin),
+            &json!({ "user_id": user.id, "items": lines }),
+        )
+        .await,
+        422,
+        "deleted user",
+    )
+    .await;
+    assert!(refused.to_string().contains("does not exist"), "{refused}");
+    assert_eq!(order_rows(&app).await, 2);
+    assert_eq!(app.stock("USR-1").await, 8);
+}
+
+/// The users service caches the records it reads, and the order check reads that cache
+/// first: a user the users service has just looked up can order while the users service is
+/// unreachable from the orders service; the admin, whom it has not looked up, cannot.
+#[tokio::test]
+async fn a_cached_user_record_answers_the_user_check() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("users_url".into(), "http://127.0.0.1:1".into())],
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "UC-1", 5).await;
+    let lines = [line("UC-1", 1, "1")];
+
+    let response = app.post("/orders/", Some(&admin), &order(&lines)).await;
+    assert_status(response, 503, "not cached: the users service is asked").await;
+    assert_eq!(app.stock("UC-1").await, 5);
+
+    // GET /users/me reads the caller's account, so the record is cached
+    assert_status(app.get("/users/me", Some(&user.token)).await, 200, "me").await;
+    let created = create_order(&app, &user.token, &order(&lines)).await;
+    assert_eq!(created["user_id"], user.id);
+    assert_eq!(order_rows(&app).await, 1);
+    assert_eq!(app.stock("UC-1").await, 4);
 }
 
 #[tokio::test]

@@ -4,11 +4,13 @@
 //! Every request that needs "who is this" reads the account by id: the orders service on
 //! each order, and every authenticated request here (so a deleted or deactivated
 //! account, or a changed role, takes effect at once rather than when its token expires).
-//! Those reads hit the cache; every write of a user calls [`Accounts::forget`].
+//! Those reads hit the cache; every write of a user calls [`Accounts::forget`]. The
+//! orders service reads the same entries (`service_kit::user_records`).
 
 use std::cell::OnceCell;
 
 use service_kit::cache::Cache;
+use service_kit::user_records;
 use service_kit::{ApiError, ApiResult, RequestContext, Role};
 use spin_sdk::http::Request;
 
@@ -24,7 +26,7 @@ pub struct Accounts {
 impl Accounts {
     pub fn open() -> Accounts {
         Accounts {
-            cache: Cache::open("users"),
+            cache: user_records::cache(),
             store: OnceCell::new(),
         }
     }
@@ -39,26 +41,22 @@ impl Accounts {
         }
     }
 
-    fn key(id: i64) -> String {
-        format!("user:{id}")
-    }
-
     /// The user with this id. Only found users are cached, so a user created after a
     /// miss is seen at once.
     pub fn find(&self, id: i64) -> ApiResult<Option<User>> {
-        if let Some(user) = self.cache.get(&Self::key(id)) {
+        if let Some(user) = self.cache.get(&user_records::key(id)) {
             return Ok(Some(user));
         }
         let user = self.store()?.find(id)?;
         if let Some(user) = &user {
-            self.cache.set(&Self::key(id), user);
+            self.cache.set(&user_records::key(id), user);
         }
         Ok(user)
     }
 
     /// Drops a user's cache entry; called after every write of that user.
     pub fn forget(&self, id: i64) {
-        self.cache.delete(&Self::key(id));
+        self.cache.delete(&user_records::key(id));
     }
 
     /// The account behind the request's bearer token: 401 without a valid token or when

@@ -17,8 +17,8 @@ use spin_sdk::http::{ErrorCode, Method, Request, Response, SendError};
 use spin_sdk::pg4::Connection;
 
 use crate::settings::{
-    ATTEMPT_TIMEOUT, BATCH, CLAIM_LEASE, MAX_ATTEMPTS, MAX_POLL_SLEEP, POLL_WINDOW, Settings,
-    backoff,
+    ATTEMPT_TIMEOUT, BATCH, CLAIM_LEASE, GATHER, MAX_ATTEMPTS, MAX_POLL_SLEEP, POLL_WINDOW,
+    Settings, backoff,
 };
 use crate::sign;
 use crate::store::{self, Claimed, Recorded};
@@ -34,6 +34,7 @@ pub async fn run() -> Result<()> {
     let conn = service_kit::db::connect().map_err(|e| anyhow!("database: {}", e.detail))?;
     let me = uuid::Uuid::new_v4().to_string();
 
+    std::thread::sleep(GATHER);
     // Before the pass, so a change committed after this point wakes a later run.
     service_kit::redis::take_webhooks_wake();
     pass(&conn, &settings, &me).await?;

@@ -22,6 +22,7 @@ pub mod routing;
 mod serve;
 pub mod sku;
 pub mod time;
+pub mod user_records;
 
 pub use auth::{Caller, Role};
 pub use error::{ApiError, ApiResult, FieldError};
