@@ -621,7 +621,8 @@ async fn users_are_checked_with_the_users_service() {
     .await;
     create_order(&app, &admin, &json!({ "user_id": user.id, "items": lines })).await;
     assert_status(
-        app.delete(&format!("/users/{}", user.id), Some(&admin)).await,
+        app.delete(&format!("/users/{}", user.id), Some(&admin))
+            .await,
         204,
         "delete the user",
     )

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
 };
@@ -23,6 +23,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 use crate::bindings;
 use crate::bindings::redis_trigger::RedisTriggerPre;
+use crate::compiled::CompiledCache;
 use crate::key_value::KeyValueStores;
 use crate::manifest::{FileMount, Manifest, RouteDecl, SourceDecl};
 use crate::outbound::AllowedHosts;
@@ -116,6 +117,7 @@ impl App {
         let engine = build_engine()?;
         let linker = build_linker(&engine)?;
 
+        let compiled = CompiledCache::from_env();
         let mut components = HashMap::new();
         for (id, decl) in &manifest.component {
             let path = match &decl.source {
@@ -130,8 +132,8 @@ impl App {
                     path.display()
                 );
             }
-            let component = Component::from_file(&engine, &path)
-                .map_err(anyhow::Error::from)
+            let component = compiled
+                .load(&engine, &path)
                 .with_context(|| format!("component `{id}`: compiling {}", path.display()))?;
             let instance_pre = linker
                 .instantiate_pre(&component)
@@ -531,12 +533,6 @@ fn build_engine() -> Result<Engine> {
     // /tmp/perf-<pid>.map), so a profile of the host shows where guest time goes.
     if std::env::var_os("SPIN_HOST_PERF_MAP").is_some_and(|v| v == "1") {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-    }
-    match wasmtime::Cache::from_file(None) {
-        Ok(cache) => {
-            config.cache(Some(cache));
-        }
-        Err(e) => eprintln!("compiled-component cache disabled: {e:#}"),
     }
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(1000)

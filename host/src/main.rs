@@ -3,6 +3,7 @@
 
 mod app;
 mod bindings;
+mod compiled;
 mod key_value;
 mod manifest;
 mod outbound;

@@ -34,10 +34,17 @@ def field(path, name):
     return 0
 
 
-signal.signal(signal.SIGTERM, stop)
-while not stopped and os.path.exists(f"/proc/{pid}"):
+def sample():
+    global peak_rss, peak_pss
     peak_rss = max(peak_rss, field(f"/proc/{pid}/status", "VmRSS:"))
     peak_pss = max(peak_pss, field(f"/proc/{pid}/smaps_rollup", "Pss:"))
+
+
+signal.signal(signal.SIGTERM, stop)
+while not stopped and os.path.exists(f"/proc/{pid}"):
+    sample()
     time.sleep(0.1)
+# Once more at the end: a run shorter than the interpreter's start-up has no other sample.
+sample()
 with open(out, "w") as f:
     f.write(f"{peak_rss} {peak_pss}\n")
