@@ -460,3 +460,56 @@ async fn redis_trigger_runs_a_fresh_instance_per_message() {
         assert_eq!(seen, format!("m{n}"), "message m{n} was handled");
     }
 }
+
+/// Components are compiled once into the cache folder and mapped from there: a second start
+/// compiles nothing and runs the code from the files it mapped.
+#[tokio::test]
+async fn compiled_components_are_cached_and_mapped_from_files() {
+    let cache = std::env::temp_dir().join(format!("compiled-{}", uuid::Uuid::new_v4().simple()));
+    let mut options = probe_options();
+    options.env = vec![("SPIN_HOST_CACHE_DIR".into(), cache.display().to_string())];
+    let mut app = TestApp::spawn_with(options).await;
+    let compiled = |dir: &std::path::Path| {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    };
+    let first = compiled(&cache);
+    assert!(
+        !first.is_empty(),
+        "nothing compiled into {}",
+        cache.display()
+    );
+    assert!(
+        first
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "cwasm")),
+        "{first:?}"
+    );
+    // A file compiled again would be a new file renamed into place: another inode.
+    let inode = |f: &std::path::PathBuf| {
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(f).unwrap())
+    };
+    let written: Vec<_> = first.iter().map(inode).collect();
+
+    app.restart_host().await;
+    assert_eq!(
+        get_json(&app, "/probe/variable?name=greeting").await["value"],
+        "hello world"
+    );
+    assert_eq!(compiled(&cache), first, "the second start compiled again");
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", app.host_pid().unwrap())).unwrap();
+    for (file, ino) in first.iter().zip(written) {
+        assert!(
+            maps.contains(&file.display().to_string()),
+            "{} is not mapped",
+            file.display()
+        );
+        assert_eq!(inode(file), ino, "{} was compiled again", file.display());
+    }
+    drop(app);
+    let _ = std::fs::remove_dir_all(&cache);
+}
