@@ -174,8 +174,20 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 RUNS=$WORK/runs.jsonl
 : >"$RUNS"
-sampler() { # pid file: the largest VmRSS and Pss seen, "rss pss" in kB
-  exec python3 scripts/bench/sampler.py "$@"
+start_sampler() { # pid file: sets SAMPLER_PID; the file gets "rss pss" (kB), the peaks
+  rm -f "$2"
+  python3 scripts/bench/sampler.py "$1" "$2" &
+  SAMPLER_PID=$!
+  # The sampler writes its first sample as soon as it can be stopped; waiting for it
+  # keeps a request shorter than its start-up from going unmeasured.
+  local waited=0
+  while [ ! -s "$2" ] && [ "$waited" -lt 50 ]; do sleep 0.05; waited=$((waited + 1)); done
+  [ -s "$2" ] || echo "0 0" >"$2"
+}
+stop_sampler() {
+  kill "$SAMPLER_PID" 2>/dev/null || true
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=
 }
 
 # endpoint NAME MODE TOKENS PATH [HEADER]
@@ -192,16 +204,12 @@ endpoint() {
     result=$WORK/run.json
     local profile=()
     [ -z "$PERF_DIR" ] || profile=(perf record -q -F 999 -a -g -o "$PERF_DIR/$name-c$c.data" --)
-    echo "0 0" >"$WORK/rss"
-    sampler "$HOST_PID" "$WORK/rss" &
-    SAMPLER_PID=$!
+    start_sampler "$HOST_PID" "$WORK/rss"
     BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
       "${profile[@]}" \
       wrk -t "$threads" -c "$c" -d "$DURATION" --timeout 10s -s scripts/bench/app.lua \
       "$BASE$path" >"$WORK/wrk.txt"
-    kill "$SAMPLER_PID" 2>/dev/null || true
-    wait "$SAMPLER_PID" 2>/dev/null || true
-    SAMPLER_PID=
+    stop_sampler
     python3 - "$result" "$name" "$c" "$path" "$(cat "$WORK/rss")" \
       "$(rss_kb "$HOST_PID" VmHWM)" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RUNS" <<'PY'
 import json, sys
@@ -254,9 +262,7 @@ PY
 csv_run() { # name method path [file]
   local name=$1 method=$2 path=$3 file=${4:-} peak_before out
   [[ csv_$name =~ $ONLY ]] || return 0
-  echo "0 0" >"$WORK/rss"
-  sampler "$HOST_PID" "$WORK/rss" &
-  SAMPLER_PID=$!
+  start_sampler "$HOST_PID" "$WORK/rss"
   if [ "$method" = POST ]; then
     out=$(curl -s -o "$WORK/csv-body" -w '%{http_code} %{time_total} %{size_download}' \
       --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" -F "file=@$file;type=text/csv" \
@@ -265,9 +271,7 @@ csv_run() { # name method path [file]
     out=$(curl -s -o "$WORK/csv-body" -w '%{http_code} %{time_total} %{size_download}' \
       --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE$path")
   fi
-  kill "$SAMPLER_PID" 2>/dev/null || true
-  wait "$SAMPLER_PID" 2>/dev/null || true
-  SAMPLER_PID=
+  stop_sampler
   python3 - "$name" "$method" "$path" "$out" "$WORK/csv-body" "$(cat "$WORK/rss")" \
     "$(rss_kb "$HOST_PID" VmHWM)" "${file:+$(($(wc -l <"$file") - 1))}" >>"$CSV_RUNS" <<'PY'
 import json, sys

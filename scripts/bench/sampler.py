@@ -1,6 +1,8 @@
 """The largest VmRSS and Pss (kB) of a process, sampled every 100 ms until SIGTERM.
 
-Usage: sampler.py PID OUT. On SIGTERM (or when the process ends) writes "rss pss" to OUT.
+Usage: sampler.py PID OUT. Writes "rss pss" to OUT once started, and again on SIGTERM (or
+when the process ends).
+
 One process for the whole run: the shell loop it replaces forked awk, mv and sleep several
 times per sample, and that showed up in the profiles of the runs it measured.
 
@@ -40,11 +42,18 @@ def sample():
     peak_pss = max(peak_pss, field(f"/proc/{pid}/smaps_rollup", "Pss:"))
 
 
+def write():
+    # Replaced whole, so a reader never sees half a line.
+    with open(f"{out}.new", "w") as f:
+        f.write(f"{peak_rss} {peak_pss}\n")
+    os.replace(f"{out}.new", out)
+
+
 signal.signal(signal.SIGTERM, stop)
-while not stopped and os.path.exists(f"/proc/{pid}"):
-    sample()
-    time.sleep(0.1)
-# Once more at the end: a run shorter than the interpreter's start-up has no other sample.
+# The first sample tells the caller that the sampler runs and can be stopped.
 sample()
-with open(out, "w") as f:
-    f.write(f"{peak_rss} {peak_pss}\n")
+write()
+while not stopped and os.path.exists(f"/proc/{pid}"):
+    time.sleep(0.1)
+    sample()
+write()
