@@ -67,7 +67,15 @@ async fn poll(conn: &Connection, settings: &Settings, me: &str, started: Instant
             if !store::hold_runner(conn, me, ATTEMPT_TIMEOUT + RUNNER_SLACK)? {
                 return Ok(());
             }
-            if pass(conn, settings, me).await? > 0 {
+            let done = pass(conn, settings, me).await?;
+            if done.full() {
+                continue;
+            }
+            if done.any() {
+                // Caught up, while changes may still be coming in: gather them for one
+                // pass rather than loop at once, which under a steady stream of orders
+                // would be a busy loop of small passes.
+                std::thread::sleep(GATHER);
                 continue;
             }
         }
@@ -83,8 +91,25 @@ async fn poll(conn: &Connection, settings: &Settings, me: &str, started: Instant
     }
 }
 
-/// Fans out new events, then sends what is due; returns how much it did.
-async fn pass(conn: &Connection, settings: &Settings, me: &str) -> Result<usize> {
+/// What one pass did.
+struct Done {
+    fanned: usize,
+    sent: usize,
+}
+
+impl Done {
+    fn any(&self) -> bool {
+        self.fanned + self.sent > 0
+    }
+
+    /// A whole batch of either: more is waiting.
+    fn full(&self) -> bool {
+        self.fanned == store::FAN_OUT_BATCH || self.sent == BATCH as usize
+    }
+}
+
+/// Fans out new events, then sends what is due.
+async fn pass(conn: &Connection, settings: &Settings, me: &str) -> Result<Done> {
     let fanned = store::fan_out(conn, &settings.urls)?;
     let claimed = store::claim(conn, me, BATCH, CLAIM_LEASE)?;
     let sent = claimed.len();
@@ -101,7 +126,7 @@ async fn pass(conn: &Connection, settings: &Settings, me: &str) -> Result<usize>
             eprintln!("webhooks: {e:#}");
         }
     }
-    Ok(fanned + sent)
+    Ok(Done { fanned, sent })
 }
 
 /// How one attempt went.

@@ -28,19 +28,24 @@ pub fn text(value: &DbValue) -> Option<String> {
     }
 }
 
+/// The most events one fan-out takes.
+pub const FAN_OUT_BATCH: usize = 1000;
+
 /// Creates one delivery per URL for every outbox event not yet fanned out, in event
 /// order, and marks the events fanned out — one statement, so an event gets its
-/// deliveries exactly once. `FOR UPDATE` (not `SKIP LOCKED`): a concurrent fan-out waits,
-/// so an order's later event never gets its delivery before an earlier one has. With no
+/// deliveries exactly once, at most [`FAN_OUT_BATCH`] events per call. `FOR UPDATE` (not
+/// `SKIP LOCKED`): a concurrent fan-out waits, so an order's later event never gets its
+/// delivery before an earlier one has. With no
 /// URL configured the events are marked and nothing is sent. Returns how many events.
 pub fn fan_out(conn: &Connection, urls: &[String]) -> Result<usize> {
     let urls = serde_json::to_string(urls)?;
     let rows = run(
         conn,
         "fanning out outbox events",
-        "WITH new_events AS (\
+        &format!(
+            "WITH new_events AS (\
            SELECT seq, order_id FROM webhook_outbox WHERE fanned_out_at IS NULL \
-            ORDER BY seq LIMIT 1000 FOR UPDATE), \
+            ORDER BY seq LIMIT {FAN_OUT_BATCH} FOR UPDATE), \
          deliveries AS (\
            INSERT INTO webhook_deliveries (event_seq, order_id, url) \
            SELECT n.seq, n.order_id, u.url \
@@ -50,7 +55,8 @@ pub fn fan_out(conn: &Connection, urls: &[String]) -> Result<usize> {
            ON CONFLICT (event_seq, url) DO NOTHING) \
          UPDATE webhook_outbox o SET fanned_out_at = now() \
            FROM new_events n WHERE o.seq = n.seq \
-         RETURNING o.seq",
+         RETURNING o.seq"
+        ),
         &[urls.into()],
     )?;
     Ok(rows.rows.len())
