@@ -55,30 +55,43 @@ fn contains_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One page of matching items, newest first, and how many match in all.
-pub fn list(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<(i64, Vec<Item>)> {
-    // `lower(sku) LIKE` rather than `ILIKE`: it is what the trigram index covers
-    // (migrations/inventory/V3).
-    const WHERE: &str = "($1::text IS NULL OR lower(sku) LIKE lower($1::text)) \
-                         AND ($2::bigint IS NULL OR (qty > 0 AND qty < $2::bigint))";
-    let params = [
+// `lower(sku) LIKE` rather than `ILIKE`: it is what the trigram index covers
+// (migrations/inventory/V3).
+const MATCHING: &str = "FROM items \
+    WHERE ($1::text IS NULL OR lower(sku) LIKE lower($1::text)) \
+      AND ($2::bigint IS NULL OR (qty > 0 AND qty < $2::bigint))";
+
+fn filter_params(filter: &ListFilter) -> [ParameterValue; 2] {
+    [
         ParameterValue::from(filter.q.as_deref().map(contains_pattern)),
         ParameterValue::from(filter.low_stock_below),
-        page.skip.into(),
-        page.limit.into(),
-    ];
-    let (rows, total) = db::page_with_total(
-        conn,
-        &format!("FROM items WHERE {WHERE}"),
-        ITEM_COLUMNS,
-        "ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4",
-        &params,
+    ]
+}
+
+/// How many items match.
+pub fn count(conn: &Connection, filter: &ListFilter) -> ApiResult<i64> {
+    let rows = conn.query(
+        &format!("SELECT count(*) {MATCHING}"),
+        &filter_params(filter),
     )?;
-    let items = rows
-        .iter()
-        .map(|r| item_from_row(r))
-        .collect::<ApiResult<_>>()?;
-    Ok((total, items))
+    let row = rows
+        .rows
+        .first()
+        .ok_or_else(|| ApiError::internal("count returned no row"))?;
+    Ok(i64::decode(&row[0])?)
+}
+
+/// One page of matching items, newest first.
+pub fn page(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<Vec<Item>> {
+    let [q, low_stock_below] = filter_params(filter);
+    let rows = conn.query(
+        &format!(
+            "SELECT {ITEM_COLUMNS} {MATCHING} \
+              ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4"
+        ),
+        &[q, low_stock_below, page.skip.into(), page.limit.into()],
+    )?;
+    rows.rows.iter().map(|r| item_from_row(r)).collect()
 }
 
 pub fn get(conn: &Connection, id: i64) -> ApiResult<Option<Item>> {

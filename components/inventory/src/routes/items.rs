@@ -34,13 +34,16 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
             .unwrap_or(false)
             .then(settings::low_stock_threshold),
     };
-    let key = format!(
-        "list:{}",
-        json!([filter.q, filter.low_stock_below, page.skip, page.limit])
-    );
+    let listing = json!([filter.q, filter.low_stock_below]);
+    let cache = item_cache();
     // Cached as the JSON it is sent as: a hit is copied out, not parsed and rendered again.
-    let (total, items): (i64, Box<RawValue>) = item_cache().read(&key, || {
-        let (total, items) = store::list(&db::connect()?, &filter, page)?;
+    let key = format!("list:{listing}:{}:{}", page.skip, page.limit);
+    let (total, items): (i64, Box<RawValue>) = cache.read(&key, || {
+        let conn = db::connect()?;
+        // Every page of a listing has the same total: counted once per generation, not
+        // once for each page someone turns to.
+        let total = cache.read(&format!("count:{listing}"), || store::count(&conn, &filter))?;
+        let items = store::page(&conn, &filter, page)?;
         Ok::<_, ApiError>((total, json::rendered(&items)?))
     })?;
     Ok(json::list(&*items, total))
