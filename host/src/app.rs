@@ -117,7 +117,9 @@ impl App {
         let engine = build_engine()?;
         let linker = build_linker(&engine)?;
 
-        let compiled = CompiledCache::from_env();
+        // perf reads a mapped file's own symbols, not the perf map: profiled code is
+        // loaded into memory instead.
+        let compiled = CompiledCache::from_env(!perf_map_requested());
         let mut components = HashMap::new();
         for (id, decl) in &manifest.component {
             let path = match &decl.source {
@@ -526,12 +528,16 @@ fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
     Ok((source, destination))
 }
 
+/// `SPIN_HOST_PERF_MAP=1` names the guests' compiled functions for `perf` (in
+/// /tmp/perf-<pid>.map), so a profile of the host shows where guest time goes.
+fn perf_map_requested() -> bool {
+    std::env::var_os("SPIN_HOST_PERF_MAP").is_some_and(|v| v == "1")
+}
+
 fn build_engine() -> Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.epoch_interruption(true);
-    // `SPIN_HOST_PERF_MAP=1` names the guests' compiled functions for `perf` (in
-    // /tmp/perf-<pid>.map), so a profile of the host shows where guest time goes.
-    if std::env::var_os("SPIN_HOST_PERF_MAP").is_some_and(|v| v == "1") {
+    if perf_map_requested() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
     let mut pool = PoolingAllocationConfig::new();

@@ -7,6 +7,10 @@
 //! (and with every other host process serving the same build). Read into memory, all of
 //! every component's code and metadata would count against the host, used or not.
 //!
+//! Under `SPIN_HOST_PERF_MAP=1` the files are read into memory instead: perf names the code
+//! of a mapped file by that file's own symbols (a compiled component has none), not by the
+//! perf map the host writes.
+//!
 //! The cache is `$SPIN_HOST_CACHE_DIR`, else `$XDG_CACHE_HOME/spin-host`, else
 //! `~/.cache/spin-host`. Without any of them, or when the folder cannot be written, the
 //! component is compiled in memory. Files unused for [`KEEP_UNUSED`] (and partial ones a
@@ -25,11 +29,13 @@ const KEEP_UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
 
 pub struct CompiledCache {
     dir: Option<PathBuf>,
+    /// Map the files (else read them into memory).
+    map_files: bool,
 }
 
 impl CompiledCache {
     /// The cache folder from the environment (none when nothing names one).
-    pub fn from_env() -> CompiledCache {
+    pub fn from_env(map_files: bool) -> CompiledCache {
         let dir = std::env::var_os("SPIN_HOST_CACHE_DIR")
             .map(PathBuf::from)
             .or_else(|| {
@@ -48,7 +54,7 @@ impl CompiledCache {
         if let Some(dir) = &dir {
             prune(dir);
         }
-        CompiledCache { dir }
+        CompiledCache { dir, map_files }
     }
 
     /// The component in the Wasm file at `path`, compiled for `engine`.
@@ -69,11 +75,22 @@ impl CompiledCache {
         if let Err(e) = std::fs::File::open(&file).and_then(|f| f.set_modified(SystemTime::now())) {
             eprintln!("touching {}: {e}", file.display());
         }
+        let read = if self.map_files {
+            None
+        } else {
+            Some(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?)
+        };
         // SAFETY: the file holds `precompile_component`'s output for this engine's
         // configuration (its name is the hash of both). It appeared whole, by rename, and
-        // nothing writes to it afterwards, so the mapping never changes under the host.
-        // `deserialize_file` still checks that the artifact suits this engine.
-        Ok(unsafe { Component::deserialize_file(engine, &file)? })
+        // nothing writes to it afterwards, so a mapping of it never changes under the host.
+        // Deserializing still checks that the artifact suits this engine.
+        let component = unsafe {
+            match read {
+                Some(bytes) => Component::deserialize(engine, bytes),
+                None => Component::deserialize_file(engine, &file),
+            }
+        };
+        Ok(component?)
     }
 }
 
