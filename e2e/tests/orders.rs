@@ -644,6 +644,56 @@ async fn users_are_checked_with_the_users_service() {
 }
 
 #[tokio::test]
+async fn a_duplicate_order_id_is_409_and_takes_no_stock() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app.register_user().await;
+    create_item(&app, &admin, "DUP-1", 10).await;
+    let request = json!({ "id": "order-42_x", "items": [line("DUP-1", 2, "1")] });
+    assert_eq!(
+        create_order(&app, &user.token, &request).await["id"],
+        "order-42_x"
+    );
+    assert_status(
+        app.post("/orders/", Some(&user.token), &request).await,
+        409,
+        "duplicate",
+    )
+    .await;
+    assert_status(
+        app.post("/orders/", Some(&admin), &request).await,
+        409,
+        "duplicate by admin",
+    )
+    .await;
+    assert_eq!(app.stock("DUP-1").await, 8);
+    assert_eq!(order_rows(&app).await, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Failures of the saga
+
+#[tokio::test]
+async fn inventory_unreachable_is_503_and_leaves_no_order() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("inventory_url".into(), "http://127.0.0.1:1".into())],
+        ..Default::default()
+    })
+    .await;
+    let user = app.register_user().await;
+    let response = app
+        .post(
+            "/orders/",
+            Some(&user.token),
+            &order(&[line("ANY-1", 1, "1")]),
+        )
+        .await;
+    assert_status(response, 503, "inventory down").await;
+    assert_eq!(order_rows(&app).await, 0);
+    assert_eq!(event_rows(&app).await, 0);
+}
+
+#[tokio::test]
 async fn users_unreachable_is_503_and_takes_no_stock_unless_the_user_is_cached() {
     let app = TestApp::spawn_with(AppOptions {
         variables: vec![("users_url".into(), "http://127.0.0.1:1".into())],
