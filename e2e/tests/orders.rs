@@ -558,6 +558,28 @@ async fn invalid_orders_are_refused_and_leave_nothing() {
     assert!(anonymous.headers().contains_key("www-authenticate"));
 }
 
+/// An admin's order for user `user_id`.
+async fn order_for(app: &TestApp, admin: &str, user_id: i64, lines: &[Value]) -> e2e::Response {
+    app.post(
+        "/orders/",
+        Some(admin),
+        &json!({ "user_id": user_id, "items": lines }),
+    )
+    .await
+}
+
+/// An admin (de)activates user `user_id`.
+async fn set_active(app: &TestApp, admin: &str, user_id: i64, active: bool) {
+    let response = app
+        .put(
+            &format!("/users/{user_id}"),
+            Some(admin),
+            &json!({ "is_active": active }),
+        )
+        .await;
+    assert_status(response, 200, "set is_active").await;
+}
+
 #[tokio::test]
 async fn users_are_checked_with_the_users_service() {
     let app = TestApp::spawn().await;
@@ -571,34 +593,14 @@ async fn users_are_checked_with_the_users_service() {
     assert_eq!(for_user["user_id"], user.id);
     // …but not for one that does not exist or is inactive
     assert_status(
-        app.post(
-            "/orders/",
-            Some(&admin),
-            &json!({ "user_id": 987_654, "items": lines }),
-        )
-        .await,
+        order_for(&app, &admin, 987_654, &lines).await,
         422,
         "unknown user",
     )
     .await;
-    assert_status(
-        app.put(
-            &format!("/users/{}", user.id),
-            Some(&admin),
-            &json!({ "is_active": false }),
-        )
-        .await,
-        200,
-        "deactivate",
-    )
-    .await;
+    set_active(&app, &admin, user.id, false).await;
     let refused = assert_status(
-        app.post(
-            "/orders/",
-            Some(&admin),
-            &json!({ "user_id": user.id, "items": lines }),
-        )
-        .await,
+        order_for(&app, &admin, user.id, &lines).await,
         422,
         "inactive user",
     )
@@ -608,17 +610,7 @@ async fn users_are_checked_with_the_users_service() {
     assert_eq!(app.stock("USR-1").await, 9);
 
     // the users service's cached record follows every change: reactivated, then deleted
-    assert_status(
-        app.put(
-            &format!("/users/{}", user.id),
-            Some(&admin),
-            &json!({ "is_active": true }),
-        )
-        .await,
-        200,
-        "reactivate",
-    )
-    .await;
+    set_active(&app, &admin, user.id, true).await;
     create_order(&app, &admin, &json!({ "user_id": user.id, "items": lines })).await;
     assert_status(
         app.delete(&format!("/users/{}", user.id), Some(&admin))
@@ -628,12 +620,7 @@ async fn users_are_checked_with_the_users_service() {
     )
     .await;
     let refused = assert_status(
-        app.post(
-            "/orders/",
-            Some(&admin),
-            &json!({ "user_id": user.id, "items": lines }),
-        )
-        .await,
+        order_for(&app, &admin, user.id, &lines).await,
         422,
         "deleted user",
     )

@@ -68,7 +68,8 @@ impl CompiledCache {
             let compiled = engine.precompile_component(&wasm)?;
             if let Err(e) = write_whole(&file, &compiled) {
                 eprintln!("caching {}: {e}", file.display());
-                return Ok(Component::new(engine, &wasm)?);
+                // SAFETY: `precompile_component`'s output of a moment ago, for this engine.
+                return Ok(unsafe { Component::deserialize(engine, &compiled)? });
             }
         }
         // Marks the file as used, for `prune`.

@@ -15,10 +15,11 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A claimed delivery is held this long: longer than an attempt, so only a dead invocation
 /// loses its claims (and then another sends them: at least once).
 pub const CLAIM_LEASE: Duration = Duration::from_secs(20);
-/// A woken invocation waits this long before its first pass. The wake-up flag stays set
-/// meanwhile, so the changes of those milliseconds send no wake-up of their own and are
-/// delivered by this one pass: under load, at most about ten runs a second instead of one
-/// every few orders, for a tenth of a second more before the first attempt.
+/// A woken invocation waits this long before its first pass, and the runner as long after
+/// a pass that caught up. The wake-up flag stays set meanwhile, so the changes of those
+/// milliseconds send no wake-up of their own and go out in the next pass: under load, about
+/// ten passes a second instead of one every few orders, for a tenth of a second more
+/// before the first attempt.
 pub const GATHER: Duration = Duration::from_millis(100);
 /// Deliveries sent at once by one pass.
 pub const BATCH: i64 = 16;

@@ -35,17 +35,16 @@ pub const FAN_OUT_BATCH: usize = 1000;
 /// order, and marks the events fanned out — one statement, so an event gets its
 /// deliveries exactly once, at most [`FAN_OUT_BATCH`] events per call. `FOR UPDATE` (not
 /// `SKIP LOCKED`): a concurrent fan-out waits, so an order's later event never gets its
-/// delivery before an earlier one has. With no
-/// URL configured the events are marked and nothing is sent. Returns how many events.
+/// delivery before an earlier one has. With no URL configured the events are marked and
+/// nothing is sent. Returns how many events.
 pub fn fan_out(conn: &Connection, urls: &[String]) -> Result<usize> {
     let urls = serde_json::to_string(urls)?;
     let rows = run(
         conn,
         "fanning out outbox events",
-        &format!(
-            "WITH new_events AS (\
+        "WITH new_events AS (\
            SELECT seq, order_id FROM webhook_outbox WHERE fanned_out_at IS NULL \
-            ORDER BY seq LIMIT {FAN_OUT_BATCH} FOR UPDATE), \
+            ORDER BY seq LIMIT $2 FOR UPDATE), \
          deliveries AS (\
            INSERT INTO webhook_deliveries (event_seq, order_id, url) \
            SELECT n.seq, n.order_id, u.url \
@@ -55,9 +54,8 @@ pub fn fan_out(conn: &Connection, urls: &[String]) -> Result<usize> {
            ON CONFLICT (event_seq, url) DO NOTHING) \
          UPDATE webhook_outbox o SET fanned_out_at = now() \
            FROM new_events n WHERE o.seq = n.seq \
-         RETURNING o.seq"
-        ),
-        &[urls.into()],
+         RETURNING o.seq",
+        &[urls.into(), (FAN_OUT_BATCH as i64).into()],
     )?;
     Ok(rows.rows.len())
 }
