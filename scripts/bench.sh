@@ -99,6 +99,10 @@ target/release/migrate --prefix "$PREFIX" >/dev/null
 seed() { # service file
   local started=$SECONDS
   psql "$PG/$PREFIX$1" -q -v ON_ERROR_STOP=1 -f "scripts/bench/$2" >/dev/null
+  # VACUUM as well as ANALYZE: a load leaves dead row versions and an unset visibility map,
+  # which a default server's autovacuum clears within a minute. This machine's server runs
+  # with autovacuum off, and without it every run would read the load's leftovers.
+  psql "$PG/$PREFIX$1" -q -v ON_ERROR_STOP=1 -c "VACUUM ANALYZE" >/dev/null
   log "seeded $1 ($2) in $((SECONDS - started)) s"
 }
 seed users seed-users.sql

@@ -837,6 +837,47 @@ async fn fifty_concurrent_reservations_take_exactly_the_stock() {
     assert_eq!(held, 0);
 }
 
+/// Reserving, changing and releasing stock update `items` in place (heap-only updates): no
+/// index is written and no row version is left for VACUUM (migrations/inventory/V6). The
+/// reservation functions run in this test's own transaction, the one place where
+/// PostgreSQL's counters of HOT updates can be read at once.
+#[tokio::test]
+async fn stock_changes_update_items_in_place() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    create_item(&app, &admin, "INPLACE-1", 10).await;
+    create_item(&app, &admin, "INPLACE-2", 10).await;
+
+    let mut db = app.db("inventory").await;
+    let tx = db.transaction().await.unwrap();
+    for call in [
+        r#"SELECT reserve_stock('hot-1', '[{"sku":"INPLACE-1","quantity":2},{"sku":"INPLACE-2","quantity":1}]')"#,
+        r#"SELECT adjust_reservation('hot-1', '[{"sku":"INPLACE-1","quantity":5}]')"#,
+        "SELECT release_reservation('hot-1')",
+    ] {
+        tx.execute(call, &[]).await.unwrap();
+    }
+    let row = tx
+        .query_one(
+            "SELECT pg_stat_get_xact_tuples_updated('items'::regclass), \
+                    pg_stat_get_xact_tuples_hot_updated('items'::regclass), \
+                    (SELECT sum(qty) FROM items WHERE sku LIKE 'INPLACE-%')::bigint",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (updated, in_place, stock): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    tx.rollback().await.unwrap();
+
+    // Two lines taken, one changed and one given back, then the rest given back.
+    assert!(updated >= 4, "{updated} updates");
+    assert_eq!(
+        in_place, updated,
+        "every stock change is a heap-only update"
+    );
+    assert_eq!(stock, 20, "the release gave everything back");
+}
+
 #[tokio::test]
 async fn health_unknown_paths_and_methods() {
     let app = TestApp::spawn().await;

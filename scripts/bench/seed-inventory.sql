@@ -30,7 +30,3 @@ UPDATE items i
    SET qty = i.qty - h.held
   FROM (SELECT item_id, sum(quantity) AS held FROM reservation_lines GROUP BY item_id) h
  WHERE i.id = h.item_id;
-
-ANALYZE items;
-ANALYZE reservations;
-ANALYZE reservation_lines;

@@ -33,6 +33,3 @@ SELECT id, 'created',
   FROM orders
  ORDER BY created_at;
 RESET session_replication_role;
-
-ANALYZE orders;
-ANALYZE order_events;

@@ -1,10 +1,11 @@
 //! SQL for items. Each function is one statement (see architecture.md: no transactions
 //! across calls).
 
+use service_kit::conditions::contains_pattern;
 use service_kit::db::{self, UNIQUE_VIOLATION};
 use service_kit::query::Page;
-use service_kit::{ApiError, ApiResult};
-use spin_sdk::pg4::{Connection, DbValue, Decode, ParameterValue, PgError};
+use service_kit::{ApiError, ApiResult, Conditions};
+use spin_sdk::pg4::{Connection, DbValue, Decode, PgError};
 
 use crate::domain::Sku;
 use crate::item::{Item, ItemPatch, NewItem};
@@ -46,33 +47,30 @@ fn timestamp(value: &DbValue) -> ApiResult<String> {
         .ok_or_else(|| ApiError::internal(format!("not a timestamp: {value:?}")))
 }
 
-/// `q` as a LIKE pattern that matches it literally anywhere (`_` is a SKU character).
-fn contains_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-// `lower(sku) LIKE` rather than `ILIKE`: it is what the trigram index covers
-// (migrations/inventory/V3).
-const MATCHING: &str = "FROM items \
-    WHERE ($1::text IS NULL OR lower(sku) LIKE lower($1::text)) \
-      AND ($2::bigint IS NULL OR (qty > 0 AND qty < $2::bigint))";
-
-fn filter_params(filter: &ListFilter) -> [ParameterValue; 2] {
-    [
-        ParameterValue::from(filter.q.as_deref().map(contains_pattern)),
-        ParameterValue::from(filter.low_stock_below),
-    ]
+impl ListFilter {
+    /// The filters that were given, as conditions on `items`.
+    fn conditions(&self) -> Conditions {
+        let mut conditions = Conditions::default();
+        if let Some(q) = &self.q {
+            // `lower(sku) LIKE` rather than `ILIKE`: it is what the trigram index covers
+            // (migrations/inventory/V3).
+            let pattern = conditions.bind(contains_pattern(q));
+            conditions.and(format!("lower(sku) LIKE lower({pattern})"));
+        }
+        if let Some(below) = self.low_stock_below {
+            let below = conditions.bind(below);
+            conditions.and(format!("qty > 0 AND qty < {below}"));
+        }
+        conditions
+    }
 }
 
 /// How many items match.
 pub fn count(conn: &Connection, filter: &ListFilter) -> ApiResult<i64> {
+    let conditions = filter.conditions();
     let rows = conn.query(
-        &format!("SELECT count(*) {MATCHING}"),
-        &filter_params(filter),
+        &format!("SELECT count(*) FROM items WHERE {}", conditions.sql()),
+        &conditions.params,
     )?;
     let row = rows
         .rows
@@ -83,13 +81,16 @@ pub fn count(conn: &Connection, filter: &ListFilter) -> ApiResult<i64> {
 
 /// One page of matching items, newest first.
 pub fn page(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<Vec<Item>> {
-    let [q, low_stock_below] = filter_params(filter);
+    let mut conditions = filter.conditions();
+    let offset = conditions.bind(page.skip);
+    let limit = conditions.bind(page.limit);
     let rows = conn.query(
         &format!(
-            "SELECT {ITEM_COLUMNS} {MATCHING} \
-              ORDER BY created_at DESC, id DESC OFFSET $3 LIMIT $4"
+            "SELECT {ITEM_COLUMNS} FROM items WHERE {} \
+              ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT {limit}",
+            conditions.sql()
         ),
-        &[q, low_stock_below, page.skip.into(), page.limit.into()],
+        &conditions.params,
     )?;
     rows.rows.iter().map(|r| item_from_row(r)).collect()
 }
@@ -172,17 +173,5 @@ fn duplicate_sku(err: PgError, sku: &Sku) -> ApiError {
         ApiError::conflict(format!("an item with SKU {sku} already exists"))
     } else {
         err.into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_pattern_matches_wildcards_literally() {
-        assert_eq!(contains_pattern("AB"), "%AB%");
-        assert_eq!(contains_pattern("a_b%"), "%a\\_b\\%%");
-        assert_eq!(contains_pattern("x\\"), "%x\\\\%");
     }
 }

@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
+use service_kit::conditions::contains_pattern;
 use service_kit::db::{self, UNIQUE_VIOLATION};
 use service_kit::query::Page;
-use service_kit::{ApiError, ApiResult, Role};
+use service_kit::{ApiError, ApiResult, Conditions, Role};
 use spin_sdk::pg4::{Connection, Decode, ParameterValue, RowSet};
 
 use crate::user::{COLUMNS, User};
@@ -137,22 +138,27 @@ impl Store {
     /// One page of the filtered list, newest first, and the filtered total, in one
     /// statement so both describe the same snapshot.
     pub fn list(&self, filter: &ListFilter, page: Page) -> ApiResult<(Vec<User>, i64)> {
-        let pattern = filter.search.as_deref().map(like_pattern);
+        let mut conditions = Conditions::default();
+        if let Some(search) = &filter.search {
+            let pattern = conditions.bind(contains_pattern(search));
+            conditions.and(format!("(name ILIKE {pattern} OR email ILIKE {pattern})"));
+        }
+        if let Some(role) = filter.role {
+            let role = conditions.bind(role.as_str().to_string());
+            conditions.and(format!("role = {role}"));
+        }
+        if let Some(is_active) = filter.is_active {
+            let is_active = conditions.bind(is_active);
+            conditions.and(format!("is_active = {is_active}"));
+        }
+        let offset = conditions.bind(page.skip);
+        let limit = conditions.bind(page.limit);
         let (rows, total) = db::page_with_total(
             &self.conn,
-            "FROM users \
-             WHERE ($1::text IS NULL OR name ILIKE $1 OR email ILIKE $1) \
-               AND ($2::text IS NULL OR role = $2) \
-               AND ($3::boolean IS NULL OR is_active = $3)",
+            &format!("FROM users WHERE {}", conditions.sql()),
             COLUMNS,
-            "ORDER BY created_at DESC, id DESC OFFSET $4 LIMIT $5",
-            &[
-                pattern.into(),
-                filter.role.map(|r| r.as_str().to_string()).into(),
-                filter.is_active.into(),
-                page.skip.into(),
-                page.limit.into(),
-            ],
+            &format!("ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT {limit}"),
+            &conditions.params,
         )?;
         let users = rows
             .iter()
@@ -307,29 +313,4 @@ impl Store {
 
 fn text_array(values: impl Iterator<Item = String>) -> ParameterValue {
     ParameterValue::ArrayStr(values.map(Some).collect())
-}
-
-/// `%q%` for ILIKE, with the pattern characters of `q` matched literally.
-fn like_pattern(q: &str) -> String {
-    let mut pattern = String::with_capacity(q.len() + 2);
-    pattern.push('%');
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_pattern_escapes_wildcards() {
-        assert_eq!(like_pattern("ann"), "%ann%");
-        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
 }

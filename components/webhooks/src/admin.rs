@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 use service_kit::query::Query;
 use service_kit::routing::Routes;
 use service_kit::{
-    ApiError, ApiResult, FieldError, RequestContext, auth, config, db, health, json,
+    ApiError, ApiResult, Conditions, FieldError, RequestContext, auth, config, db, health, json,
 };
 use spin_sdk::http::{Method, Params, Request, Response, Router};
-use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
+use spin_sdk::pg4::{Connection, DbValue};
 
 use crate::store::{int, text};
 
@@ -111,11 +111,19 @@ fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> 
     let order_id = query.str("order_id").map(str::to_string);
     let page = query.page()?;
     let conn = db::connect()?;
-    let filter = "($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.order_id = $2)";
-    let params: [ParameterValue; 2] = [status.into(), order_id.into()];
+    let mut conditions = Conditions::default();
+    if let Some(status) = status {
+        let status = conditions.bind(status);
+        conditions.and(format!("d.status = {status}"));
+    }
+    if let Some(order_id) = order_id {
+        let order_id = conditions.bind(order_id);
+        conditions.and(format!("d.order_id = {order_id}"));
+    }
+    let filter = conditions.sql();
     let count = conn.query(
         &format!("SELECT count(*) FROM webhook_deliveries d WHERE {filter}"),
-        &params,
+        &conditions.params,
     )?;
     let total = count
         .rows
@@ -123,15 +131,14 @@ fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> 
         .and_then(|r| r.first())
         .and_then(int)
         .unwrap_or(0);
-    let mut params = params.to_vec();
-    params.push(page.limit.into());
-    params.push(page.skip.into());
+    let limit = conditions.bind(page.limit);
+    let offset = conditions.bind(page.skip);
     let rows = conn.query(
         &format!(
             "SELECT {COLUMNS} FROM webhook_deliveries d JOIN webhook_outbox o ON o.seq = d.event_seq \
-              WHERE {filter} ORDER BY d.id DESC LIMIT $3 OFFSET $4"
+              WHERE {filter} ORDER BY d.id DESC LIMIT {limit} OFFSET {offset}"
         ),
-        &params,
+        &conditions.params,
     )?;
     let deliveries = rows
         .rows

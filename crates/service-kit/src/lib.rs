@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod conditions;
 pub mod config;
 pub mod csv;
 pub mod db;
@@ -25,5 +26,6 @@ pub mod time;
 pub mod user_records;
 
 pub use auth::{Caller, Role};
+pub use conditions::Conditions;
 pub use error::{ApiError, ApiResult, FieldError};
 pub use serve::{RequestContext, Streamed, respond, serve, serve_async, serve_streamed};

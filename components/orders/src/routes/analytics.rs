@@ -12,7 +12,7 @@ use spin_sdk::http::{Params, Request, Response};
 use crate::cache::{orders_cache, scope};
 use crate::forecast::{self, Method};
 use crate::store::analytics;
-use crate::store::filter::Conditions;
+use crate::store::filter;
 use crate::store::orders;
 
 const RECENT_ORDERS: i64 = 5;
@@ -26,10 +26,10 @@ pub async fn summary(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiRes
     let caller = ctx.authenticate(&req)?;
     let load = || -> ApiResult<serde_json::Value> {
         let conn = db::connect()?;
-        let totals = analytics::summary(&conn, &Conditions::visible_to(&caller))?;
+        let totals = analytics::summary(&conn, &filter::visible_to(&caller))?;
         let (recent, _) = orders::list(
             &conn,
-            Conditions::visible_to(&caller),
+            filter::visible_to(&caller),
             orders::order_by(None)?,
             Page {
                 skip: 0,
@@ -58,7 +58,7 @@ pub async fn timeseries(req: Request, _: Params, ctx: Rc<RequestContext>) -> Api
     let caller = ctx.authenticate(&req)?;
     let days = Query::of(&req).days(30, MAX_SERIES_DAYS)?;
     let load = || -> ApiResult<serde_json::Value> {
-        let series = analytics::daily(&db::connect()?, Conditions::visible_to(&caller), days)?;
+        let series = analytics::daily(&db::connect()?, filter::visible_to(&caller), days)?;
         let series: Vec<_> = series
             .iter()
             .map(|day| json!({ "date": day.date, "orders": day.orders, "revenue": day.revenue }))
@@ -81,7 +81,7 @@ pub async fn forecast(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiRe
     let requested = method(&query)?;
     let history = analytics::daily(
         &db::connect()?,
-        Conditions::visible_to(&caller),
+        filter::visible_to(&caller),
         FORECAST_HISTORY_DAYS,
     )?;
     let revenue: Vec<f64> = history

@@ -20,7 +20,7 @@ use spin_sdk::http::{Method, Params, Request, Response};
 
 use crate::domain::{Items, OrderId, Status, checked_total};
 use crate::faults;
-use crate::store::filter::Conditions;
+use crate::store::filter;
 use crate::store::import::{self, ImportRow};
 use crate::store::{Order, orders};
 
@@ -44,7 +44,7 @@ const REQUIRED: [&str; 3] = ["id", "user_id", "items_json"];
         headers(("Content-Disposition" = String, description = "`attachment; filename=\"orders.csv\"`")))))]
 pub async fn export(req: Request, ctx: Rc<RequestContext>) -> ApiResult<Streamed> {
     let caller = ctx.authenticate(&req)?;
-    let conditions = Conditions::listing(&caller, &Query::of(&req))?;
+    let conditions = filter::listing(&caller, &Query::of(&req))?;
     let conn = db::connect()?;
     let mut pages = orders::OldestFirst::new(conditions);
     // Read before the head is sent, so a database that is down still answers 503.

@@ -13,7 +13,7 @@ use crate::domain::{CreateBody, NewOrder, OrderChange};
 use crate::cache::orders_cache;
 use crate::flows::change;
 use crate::flows::create::{self, Created, Idempotency};
-use crate::store::filter::Conditions;
+use crate::store::filter;
 use crate::store::idempotency::Key;
 use crate::store::orders;
 
@@ -25,7 +25,7 @@ use crate::store::orders;
 pub async fn list(req: Request, _: Params, ctx: Rc<RequestContext>) -> ApiResult<Response> {
     let caller = ctx.authenticate(&req)?;
     let query = Query::of(&req);
-    let conditions = Conditions::listing(&caller, &query)?;
+    let conditions = filter::listing(&caller, &query)?;
     let order_by = orders::order_by(query.str("sort"))?;
     let page = query.page()?;
     let load = || orders::list(&db::connect()?, conditions, order_by, page);

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use service_kit::ApiResult;
 use service_kit::money::Money;
+use service_kit::{ApiResult, Conditions};
 use spin_sdk::pg4::Connection;
 
-use super::filter::Conditions;
 use super::{int, text};
 
 pub struct Summary {

@@ -1,98 +1,68 @@
-//! WHERE clauses with numbered parameters, built from the list filters of the contract.
-
-use chrono::{DateTime, NaiveDate, Utc};
-use service_kit::query::Query;
-use service_kit::{ApiError, ApiResult, Caller, FieldError};
-use spin_sdk::pg4::ParameterValue;
+//! The orders a caller may see and the list filters of the contract, as [`Conditions`].
 
 use crate::domain::Status;
+use chrono::{DateTime, NaiveDate, Utc};
+use service_kit::query::Query;
+use service_kit::{ApiError, ApiResult, Caller, Conditions, FieldError};
 
-/// A statement's conditions and the parameters they refer to (`$1`, `$2`, ...).
-#[derive(Default, Clone)]
-pub struct Conditions {
-    clauses: Vec<String>,
-    pub params: Vec<ParameterValue>,
+/// The orders a caller may see: its own, or all for an admin. Always excludes deleted
+/// orders. Columns are of `orders o`.
+pub fn visible_to(caller: &Caller) -> Conditions {
+    let mut conditions = Conditions::default();
+    conditions.and("o.deleted_at IS NULL".to_string());
+    if !caller.is_admin() {
+        let me = conditions.bind(caller.id);
+        conditions.and(format!("o.user_id = {me}"));
+    }
+    conditions
 }
 
-impl Conditions {
-    /// Adds a parameter and returns its placeholder.
-    pub fn bind(&mut self, value: impl Into<ParameterValue>) -> String {
-        self.params.push(value.into());
-        format!("${}", self.params.len())
+/// The list filters (`status`, `user_id`, `q`, `from`, `to`) on top of what the caller
+/// may see. A plain user asking for another user's orders gets 403.
+pub fn listing(caller: &Caller, query: &Query) -> ApiResult<Conditions> {
+    let mut conditions = visible_to(caller);
+    if let Some(status) = query.str("status") {
+        let status: Status = status
+            .parse()
+            .map_err(|msg| ApiError::invalid_field(FieldError::query("status", msg, "enum")))?;
+        let p = conditions.bind(status.as_str().to_string());
+        conditions.and(format!("o.status = {p}"));
     }
-
-    pub fn and(&mut self, clause: String) {
-        self.clauses.push(clause);
-    }
-
-    /// `cond AND cond ...` (`TRUE` when there are none), to follow `WHERE` or `ON`.
-    pub fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            "TRUE".to_string()
-        } else {
-            self.clauses.join(" AND ")
-        }
-    }
-
-    /// The orders a caller may see: its own, or all for an admin. Always excludes deleted
-    /// orders. Columns are of `orders o`.
-    pub fn visible_to(caller: &Caller) -> Conditions {
-        let mut conditions = Conditions::default();
-        conditions.and("o.deleted_at IS NULL".to_string());
-        if !caller.is_admin() {
-            let me = conditions.bind(caller.id);
-            conditions.and(format!("o.user_id = {me}"));
-        }
-        conditions
-    }
-
-    /// The list filters (`status`, `user_id`, `q`, `from`, `to`) on top of what the caller
-    /// may see. A plain user asking for another user's orders gets 403.
-    pub fn listing(caller: &Caller, query: &Query) -> ApiResult<Conditions> {
-        let mut conditions = Conditions::visible_to(caller);
-        if let Some(status) = query.str("status") {
-            let status: Status = status
-                .parse()
-                .map_err(|msg| ApiError::invalid_field(FieldError::query("status", msg, "enum")))?;
-            let p = conditions.bind(status.as_str().to_string());
-            conditions.and(format!("o.status = {p}"));
-        }
-        if let Some(user_id) = query.int("user_id")? {
-            if !caller.can_access(user_id) {
-                return Err(ApiError::forbidden(
-                    "only an admin may list other users' orders",
-                ));
-            }
-            let p = conditions.bind(user_id);
-            conditions.and(format!("o.user_id = {p}"));
-        }
-        if let Some(q) = query.str("q") {
-            // PostgreSQL text cannot hold NUL (it would fail the statement), and no id or
-            // SKU contains one.
-            if q.contains('\0') {
-                return Err(ApiError::invalid_field(FieldError::query(
-                    "q",
-                    "must not contain NUL characters",
-                    "string_pattern_mismatch",
-                )));
-            }
-            // Order id or any SKU of the order contains `q`, case-insensitively.
-            let p = conditions.bind(q.to_lowercase());
-            conditions.and(format!(
-                "(strpos(lower(o.id), {p}) > 0 OR EXISTS (SELECT 1 FROM jsonb_array_elements(o.items) AS line \
-                 WHERE strpos(lower(line->>'sku'), {p}) > 0))"
+    if let Some(user_id) = query.int("user_id")? {
+        if !caller.can_access(user_id) {
+            return Err(ApiError::forbidden(
+                "only an admin may list other users' orders",
             ));
         }
-        if let Some(from) = instant(query, "from", Bound::Start)? {
-            let p = conditions.bind(from);
-            conditions.and(format!("o.created_at >= {p}::text::timestamptz"));
-        }
-        if let Some(to) = instant(query, "to", Bound::End)? {
-            let p = conditions.bind(to);
-            conditions.and(format!("o.created_at < {p}::text::timestamptz"));
-        }
-        Ok(conditions)
+        let p = conditions.bind(user_id);
+        conditions.and(format!("o.user_id = {p}"));
     }
+    if let Some(q) = query.str("q") {
+        // PostgreSQL text cannot hold NUL (it would fail the statement), and no id or
+        // SKU contains one.
+        if q.contains('\0') {
+            return Err(ApiError::invalid_field(FieldError::query(
+                "q",
+                "must not contain NUL characters",
+                "string_pattern_mismatch",
+            )));
+        }
+        // Order id or any SKU of the order contains `q`, case-insensitively.
+        let p = conditions.bind(q.to_lowercase());
+        conditions.and(format!(
+            "(strpos(lower(o.id), {p}) > 0 OR EXISTS (SELECT 1 FROM jsonb_array_elements(o.items) AS line \
+             WHERE strpos(lower(line->>'sku'), {p}) > 0))"
+        ));
+    }
+    if let Some(from) = instant(query, "from", Bound::Start)? {
+        let p = conditions.bind(from);
+        conditions.and(format!("o.created_at >= {p}::text::timestamptz"));
+    }
+    if let Some(to) = instant(query, "to", Bound::End)? {
+        let p = conditions.bind(to);
+        conditions.and(format!("o.created_at < {p}::text::timestamptz"));
+    }
+    Ok(conditions)
 }
 
 #[derive(Clone, Copy)]
@@ -133,6 +103,7 @@ fn instant(query: &Query, name: &str, bound: Bound) -> ApiResult<Option<String>>
 mod tests {
     use super::*;
     use service_kit::Role;
+    use spin_sdk::pg4::ParameterValue;
 
     fn user() -> Caller {
         Caller {
@@ -144,19 +115,19 @@ mod tests {
 
     #[test]
     fn plain_users_see_only_their_own() {
-        let c = Conditions::visible_to(&user());
+        let c = visible_to(&user());
         assert_eq!(c.sql(), "o.deleted_at IS NULL AND o.user_id = $1");
         let admin = Caller {
             role: Role::Admin,
             ..user()
         };
-        assert_eq!(Conditions::visible_to(&admin).sql(), "o.deleted_at IS NULL");
+        assert_eq!(visible_to(&admin).sql(), "o.deleted_at IS NULL");
     }
 
     #[test]
     fn filters_are_numbered_in_order() {
         let q = Query::parse("status=shipped&q=AbC&from=2026-01-01&to=2026-01-31");
-        let c = Conditions::listing(&user(), &q).unwrap();
+        let c = listing(&user(), &q).unwrap();
         assert_eq!(c.params.len(), 5);
         assert!(c.sql().contains("o.status = $2"));
         assert!(c.sql().contains("o.created_at < $5::text::timestamptz"));
@@ -167,29 +138,29 @@ mod tests {
     #[test]
     fn bad_filters_are_422_and_foreign_user_403() {
         assert_eq!(
-            Conditions::listing(&user(), &Query::parse("status=paid"))
+            listing(&user(), &Query::parse("status=paid"))
                 .err()
                 .unwrap()
                 .status,
             422
         );
         assert_eq!(
-            Conditions::listing(&user(), &Query::parse("from=yesterday"))
+            listing(&user(), &Query::parse("from=yesterday"))
                 .err()
                 .unwrap()
                 .status,
             422
         );
         assert_eq!(
-            Conditions::listing(&user(), &Query::parse("user_id=8"))
+            listing(&user(), &Query::parse("user_id=8"))
                 .err()
                 .unwrap()
                 .status,
             403
         );
-        assert!(Conditions::listing(&user(), &Query::parse("user_id=7")).is_ok());
+        assert!(listing(&user(), &Query::parse("user_id=7")).is_ok());
         assert_eq!(
-            Conditions::listing(&user(), &Query::parse("q=a%00b"))
+            listing(&user(), &Query::parse("q=a%00b"))
                 .err()
                 .unwrap()
                 .status,

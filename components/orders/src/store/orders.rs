@@ -2,12 +2,11 @@
 
 use service_kit::money::Money;
 use service_kit::query::Page;
-use service_kit::{ApiError, ApiResult, Caller, db};
+use service_kit::{ApiError, ApiResult, Caller, Conditions, db};
 use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
 
 use super::events::{self, NewEvent};
-use super::filter::Conditions;
-use super::{ORDER_COLUMNS, Order};
+use super::{ORDER_COLUMNS, Order, filter};
 use crate::domain::{Items, OrderId, Status};
 
 /// How long a change that calls the inventory may hold an order before another may take it
@@ -40,7 +39,7 @@ pub fn id_taken(conn: &Connection, id: &OrderId) -> ApiResult<bool> {
 
 /// The order if the caller may see it (404 for another user's order, as the contract says).
 pub fn find_visible(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Order> {
-    let mut conditions = Conditions::visible_to(caller);
+    let mut conditions = filter::visible_to(caller);
     let p = conditions.bind(id.as_str().to_string());
     let rows = conn.query(
         &format!(
