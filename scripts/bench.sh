@@ -208,6 +208,12 @@ endpoint() {
     result=$WORK/run.json
     local profile=()
     [ -z "$PERF_DIR" ] || profile=(perf record -q -F 999 -a -g -o "$PERF_DIR/$name-c$c.data" --)
+    # Every wrk run requests the same sequence of pages, so without a write in between an
+    # "uncached" run would read the pages the warm-up and the previous run cached. Any write
+    # to items starts a new cache generation; this one changes only its updated_at.
+    [ "$mode" != uncached ] || curl -sf -o /dev/null -X PUT "$BASE/inventory/1" \
+      -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: application/json" \
+      -d '{"name": "Bench item 1"}'
     start_sampler "$HOST_PID" "$WORK/rss"
     BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
       "${profile[@]}" \

@@ -51,7 +51,8 @@ function request()
     headers["Authorization"] = "Bearer " .. tokens[((math.floor(i / 64) + tid) % #tokens) + 1]
   end
   if mode == "uncached" then
-    -- 4,901 offsets x 900 page sizes: a key repeats only after ~4.4 million requests.
+    -- 4,901 offsets x 900 page sizes: a key repeats only after ~4.4 million requests of
+    -- one run. Every run starts the sequence again; bench.sh writes to items before each.
     local skip = i % 4901
     local limit = 100 + math.floor(i / 4901) % 900
     return wrk.format("GET", wrk.path .. "?skip=" .. skip .. "&limit=" .. limit, headers)
