@@ -82,12 +82,10 @@ pub fn count(conn: &Connection, filter: &ListFilter) -> ApiResult<i64> {
 /// One page of matching items, newest first.
 pub fn page(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<Vec<Item>> {
     let mut conditions = filter.conditions();
-    let offset = conditions.bind(page.skip);
-    let limit = conditions.bind(page.limit);
+    let page = conditions.page(page);
     let rows = conn.query(
         &format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE {} \
-              ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT {limit}",
+            "SELECT {ITEM_COLUMNS} FROM items WHERE {} ORDER BY created_at DESC, id DESC {page}",
             conditions.sql()
         ),
         &conditions.params,

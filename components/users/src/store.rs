@@ -144,20 +144,17 @@ impl Store {
             conditions.and(format!("(name ILIKE {pattern} OR email ILIKE {pattern})"));
         }
         if let Some(role) = filter.role {
-            let role = conditions.bind(role.as_str().to_string());
-            conditions.and(format!("role = {role}"));
+            conditions.and_eq("role", role.as_str().to_string());
         }
         if let Some(is_active) = filter.is_active {
-            let is_active = conditions.bind(is_active);
-            conditions.and(format!("is_active = {is_active}"));
+            conditions.and_eq("is_active", is_active);
         }
-        let offset = conditions.bind(page.skip);
-        let limit = conditions.bind(page.limit);
+        let page = conditions.page(page);
         let (rows, total) = db::page_with_total(
             &self.conn,
             &format!("FROM users WHERE {}", conditions.sql()),
             COLUMNS,
-            &format!("ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT {limit}"),
+            &format!("ORDER BY created_at DESC, id DESC {page}"),
             &conditions.params,
         )?;
         let users = rows

@@ -113,35 +113,24 @@ fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> 
     let conn = db::connect()?;
     let mut conditions = Conditions::default();
     if let Some(status) = status {
-        let status = conditions.bind(status);
-        conditions.and(format!("d.status = {status}"));
+        conditions.and_eq("d.status", status);
     }
     if let Some(order_id) = order_id {
-        let order_id = conditions.bind(order_id);
-        conditions.and(format!("d.order_id = {order_id}"));
+        conditions.and_eq("d.order_id", order_id);
     }
-    let filter = conditions.sql();
-    let count = conn.query(
-        &format!("SELECT count(*) FROM webhook_deliveries d WHERE {filter}"),
-        &conditions.params,
-    )?;
-    let total = count
-        .rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(int)
-        .unwrap_or(0);
-    let limit = conditions.bind(page.limit);
-    let offset = conditions.bind(page.skip);
-    let rows = conn.query(
+    let page = conditions.page(page);
+    // Every delivery has its outbox event (a foreign key), so the join counts no more.
+    let (rows, total) = db::page_with_total(
+        &conn,
         &format!(
-            "SELECT {COLUMNS} FROM webhook_deliveries d JOIN webhook_outbox o ON o.seq = d.event_seq \
-              WHERE {filter} ORDER BY d.id DESC LIMIT {limit} OFFSET {offset}"
+            "FROM webhook_deliveries d JOIN webhook_outbox o ON o.seq = d.event_seq WHERE {}",
+            conditions.sql()
         ),
+        COLUMNS,
+        &format!("ORDER BY d.id DESC {page}"),
         &conditions.params,
     )?;
     let deliveries = rows
-        .rows
         .iter()
         .map(|row| Delivery::from_row(row))
         .collect::<ApiResult<Vec<_>>>()?;

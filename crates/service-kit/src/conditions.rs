@@ -11,6 +11,8 @@
 
 use spin_sdk::pg4::ParameterValue;
 
+use crate::query::Page;
+
 /// A statement's conditions and the parameters they refer to (`$1`, `$2`, ...).
 #[derive(Default, Clone)]
 pub struct Conditions {
@@ -28,6 +30,19 @@ impl Conditions {
     /// Adds a clause; one with `OR` brings its own parentheses.
     pub fn and(&mut self, clause: String) {
         self.clauses.push(clause);
+    }
+
+    /// Adds `column = value`.
+    pub fn and_eq(&mut self, column: &str, value: impl Into<ParameterValue>) {
+        let value = self.bind(value);
+        self.and(format!("{column} = {value}"));
+    }
+
+    /// Binds a page and returns its `OFFSET … LIMIT …`, to follow `ORDER BY`.
+    pub fn page(&mut self, page: Page) -> String {
+        let offset = self.bind(page.skip);
+        let limit = self.bind(page.limit);
+        format!("OFFSET {offset} LIMIT {limit}")
     }
 
     /// `cond AND cond ...` (`TRUE` when there are none), to follow `WHERE` or `ON`.
@@ -84,5 +99,15 @@ mod tests {
         );
         assert_eq!(conditions.params.len(), 2);
         assert!(matches!(&conditions.params[1], ParameterValue::Int64(10)));
+        conditions.and_eq("role", "admin".to_string());
+        assert_eq!(
+            conditions.page(Page {
+                skip: 20,
+                limit: 10
+            }),
+            "OFFSET $4 LIMIT $5"
+        );
+        assert!(conditions.sql().ends_with(" AND role = $3"));
+        assert_eq!(conditions.params.len(), 5);
     }
 }

@@ -11,8 +11,7 @@ pub fn visible_to(caller: &Caller) -> Conditions {
     let mut conditions = Conditions::default();
     conditions.and("o.deleted_at IS NULL".to_string());
     if !caller.is_admin() {
-        let me = conditions.bind(caller.id);
-        conditions.and(format!("o.user_id = {me}"));
+        conditions.and_eq("o.user_id", caller.id);
     }
     conditions
 }
@@ -25,8 +24,7 @@ pub fn listing(caller: &Caller, query: &Query) -> ApiResult<Conditions> {
         let status: Status = status
             .parse()
             .map_err(|msg| ApiError::invalid_field(FieldError::query("status", msg, "enum")))?;
-        let p = conditions.bind(status.as_str().to_string());
-        conditions.and(format!("o.status = {p}"));
+        conditions.and_eq("o.status", status.as_str().to_string());
     }
     if let Some(user_id) = query.int("user_id")? {
         if !caller.can_access(user_id) {
@@ -34,8 +32,7 @@ pub fn listing(caller: &Caller, query: &Query) -> ApiResult<Conditions> {
                 "only an admin may list other users' orders",
             ));
         }
-        let p = conditions.bind(user_id);
-        conditions.and(format!("o.user_id = {p}"));
+        conditions.and_eq("o.user_id", user_id);
     }
     if let Some(q) = query.str("q") {
         // PostgreSQL text cannot hold NUL (it would fail the statement), and no id or

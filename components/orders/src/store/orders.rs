@@ -309,13 +309,12 @@ pub fn list(
     order_by: &str,
     page: Page,
 ) -> ApiResult<(Vec<Order>, i64)> {
-    let limit = conditions.bind(page.limit);
-    let offset = conditions.bind(page.skip);
+    let page = conditions.page(page);
     let (rows, total) = db::page_with_total(
         conn,
         &format!("FROM orders o WHERE {}", conditions.sql()),
         ORDER_COLUMNS,
-        &format!("ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"),
+        &format!("ORDER BY {order_by} {page}"),
         &conditions.params,
     )?;
     let orders = rows
