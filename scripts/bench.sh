@@ -333,6 +333,8 @@ result = {
     "duration_per_run": duration, "load_generator": "wrk 4.1 (scripts/bench/app.lua)",
     "seed": {"users": 10000, "skus": 5000, "orders": 100000},
     "host_vmhwm_kb_at_end": int(hwm),
+    # The host's admission limit when the environment set one (else the host's default).
+    "host_max_concurrent_requests": os.environ.get("SPIN_HOST_MAX_CONCURRENT_REQUESTS"),
     "runs": runs, "csv": csv_runs,
 }
 json.dump(result, open(out, "w"), indent=1)

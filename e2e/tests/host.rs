@@ -387,6 +387,65 @@ async fn traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
     );
 }
 
+/// How long `/probe/headers` waits for its answer when it is sent while `/probe/spin`
+/// (busy until the 2 s time limit) runs, with this admission limit.
+async fn quick_request_while_one_is_busy(max_concurrent_requests: &str) -> Duration {
+    let app = TestApp::spawn_with(AppOptions {
+        host_args: vec![
+            "--request-timeout".into(),
+            "2".into(),
+            "--max-concurrent-requests".into(),
+            max_concurrent_requests.into(),
+        ],
+        ..probe_options()
+    })
+    .await;
+    let busy = async {
+        assert_eq!(app.get("/probe/spin", None).await.status(), 504);
+    };
+    let quick = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sent = std::time::Instant::now();
+        assert_eq!(app.get("/probe/headers", None).await.status(), 200);
+        sent.elapsed()
+    };
+    tokio::join!(busy, quick).1
+}
+
+#[tokio::test]
+async fn requests_beyond_the_admission_limit_wait_for_a_running_one() {
+    // The busy request ends 1.7 s after the quick one is sent.
+    let waited = quick_request_while_one_is_busy("1").await;
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "with one request admitted at a time, the second waits for the first: {waited:?}"
+    );
+    let waited = quick_request_while_one_is_busy("0").await;
+    assert!(
+        waited < Duration::from_millis(1500),
+        "without a limit, the second request does not wait: {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn chained_requests_need_no_admission() {
+    let app = TestApp::spawn_with(AppOptions {
+        host_args: vec!["--max-concurrent-requests".into(), "1".into()],
+        ..probe_options()
+    })
+    .await;
+    // The outer request holds the only permit while its chained call runs.
+    let chained = get_json(
+        &app,
+        &format!(
+            "/probe/outbound?url={}",
+            encode("http://backend.spin.internal/echo")
+        ),
+    )
+    .await;
+    assert_eq!(chained["status"], 200, "{chained}");
+}
+
 #[tokio::test]
 async fn start_up_errors_name_their_cause() {
     let missing_variable = AppOptions {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
@@ -47,6 +48,8 @@ pub struct AppOptions {
     pub runtime_config: Option<PathBuf>,
     pub variables: Vec<(String, String)>,
     pub request_timeout: Duration,
+    /// How many requests from the network run at once (`None`: no limit).
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// A component's configuration, shared by all its instances.
@@ -81,6 +84,12 @@ pub struct App {
     components: HashMap<String, LoadedComponent>,
     services: Arc<Services>,
     request_timeout: Duration,
+    /// Admits requests from the network. Every running instance holds a slot of the
+    /// instance pool and the memory it touched, and on a few cores more requests at once
+    /// only queue for the CPU inside the host: waiting here instead bounds the pool's
+    /// memory. Chained requests are not admitted again: they run inside a request that
+    /// holds a permit, and waiting for another permit could deadlock.
+    admission: Option<Arc<Semaphore>>,
 }
 
 impl App {
@@ -212,6 +221,9 @@ impl App {
             components,
             services,
             request_timeout: options.request_timeout,
+            admission: options
+                .max_concurrent_requests
+                .map(|n| Arc::new(Semaphore::new(n))),
         });
         for s in &subscriptions {
             println!(
@@ -259,7 +271,17 @@ impl App {
             return text_response(StatusCode::NOT_FOUND, "Not Found");
         };
         set_spin_headers(&mut req, &matched, client_addr);
-        match self.run(component, pre, req).await {
+        let permit = match (&entry, &self.admission) {
+            (Entry::Public, Some(admission)) => Some(
+                admission
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the admission semaphore is never closed"),
+            ),
+            _ => None,
+        };
+        match self.run(component, pre, req, permit).await {
             Ok(response) => response,
             Err(failure) => failure.into_response(&component.config.id),
         }
@@ -270,6 +292,7 @@ impl App {
         component: &LoadedComponent,
         pre: &ProxyPre<InstanceState>,
         req: Request<B>,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Result<Response<HyperOutgoingBody>, Failure>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -295,14 +318,19 @@ impl App {
         // The guest runs in its own task: it may keep streaming the body after it has
         // sent the response head, and the time limit covers all of it.
         let task = tokio::spawn(async move {
-            tokio::time::timeout(timeout, async move {
+            let outcome = tokio::time::timeout(timeout, async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, req, out)
                     .await
             })
-            .await
+            .await;
+            // The instance's pool slot is free once the store is gone; only then may the
+            // next request be admitted.
+            drop(store);
+            drop(permit);
+            outcome
         });
 
         match receiver.await {
