@@ -13,9 +13,11 @@ use crate::item::{Item, ItemPatch, NewItem};
 /// SQLSTATE of a foreign-key violation: the item still holds stock for an order.
 const FOREIGN_KEY_VIOLATION: &str = "23503";
 
-/// The columns [`item_from_row`] reads, in its order. The price is read as text so that
-/// it stays an exact decimal.
-const ITEM_COLUMNS: &str = "id, sku, qty, name, price::text, created_at, updated_at";
+/// The columns [`item_from_row`] reads, in its order. The price comes as the host's exact
+/// decimal text of the NUMERIC: a `price::text` here would be computed by PostgreSQL for
+/// every row a list sorts (all of them, for a page deep in the catalogue), not only for
+/// the page it returns.
+pub const ITEM_COLUMNS: &str = "id, sku, qty, name, price, created_at, updated_at";
 
 /// Which items a list shows.
 #[derive(Debug)]
@@ -27,10 +29,18 @@ pub struct ListFilter {
 }
 
 pub fn item_from_row(row: &[DbValue]) -> ApiResult<Item> {
-    let price = Option::<String>::decode(&row[4])?
-        .map(|p| p.parse())
-        .transpose()
-        .map_err(|e| ApiError::internal(format!("price column: {e}")))?;
+    let price = match &row[4] {
+        DbValue::Decimal(text) => Some(
+            text.parse()
+                .map_err(|e| ApiError::internal(format!("price column: {e}")))?,
+        ),
+        DbValue::DbNull => None,
+        other => {
+            return Err(ApiError::internal(format!(
+                "price column: not a NUMERIC: {other:?}"
+            )));
+        }
+    };
     Ok(Item {
         id: i64::decode(&row[0])?,
         sku: String::decode(&row[1])?,

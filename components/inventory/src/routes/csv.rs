@@ -21,7 +21,7 @@ const EXPORT_HEADER: [&str; 6] = ["id", "sku", "qty", "created_at", "name", "pri
 pub fn export(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     ctx.authenticate(req)?;
     let rows = db::connect()?.query(
-        "SELECT id, sku, qty, name, price::text, created_at, updated_at FROM items ORDER BY id",
+        &format!("SELECT {} FROM items ORDER BY id", store::ITEM_COLUMNS),
         &[],
     )?;
     let items = rows
