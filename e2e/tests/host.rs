@@ -27,6 +27,27 @@ async fn probe() -> TestApp {
     TestApp::spawn_with(probe_options()).await
 }
 
+/// The probe app on a host started with these extra arguments.
+async fn probe_with_host_args(args: &[&str]) -> TestApp {
+    TestApp::spawn_with(AppOptions {
+        host_args: args.iter().map(|a| a.to_string()).collect(),
+        ..probe_options()
+    })
+    .await
+}
+
+/// What the probe got back from a chained POST to the private `backend` component.
+async fn chained_echo(app: &TestApp) -> Value {
+    get_json(
+        app,
+        &format!(
+            "/probe/outbound?url={}",
+            encode("http://backend.spin.internal/echo")
+        ),
+    )
+    .await
+}
+
 async fn get_json(app: &TestApp, path: &str) -> Value {
     let response = app.get(path, None).await;
     assert_eq!(response.status(), 200, "GET {path}");
@@ -101,14 +122,7 @@ async fn routing_precedence_and_spin_headers() {
 async fn local_service_chaining_and_denied_hosts() {
     let app = probe().await;
 
-    let chained = get_json(
-        &app,
-        &format!(
-            "/probe/outbound?url={}",
-            encode("http://backend.spin.internal/echo")
-        ),
-    )
-    .await;
+    let chained = chained_echo(&app).await;
     assert_eq!(chained["status"], 200, "{chained}");
     let echoed: Value = serde_json::from_str(chained["body"].as_str().unwrap()).unwrap();
     assert_eq!(echoed["method"], "POST");
@@ -370,11 +384,7 @@ async fn files_mounts_and_environment() {
 
 #[tokio::test]
 async fn traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
-    let app = TestApp::spawn_with(AppOptions {
-        host_args: vec!["--request-timeout".into(), "2".into()],
-        ..probe_options()
-    })
-    .await;
+    let app = probe_with_host_args(&["--request-timeout", "2"]).await;
     assert_eq!(app.get("/probe/trap", None).await.status(), 500);
     assert_eq!(app.get("/probe/oom", None).await.status(), 500);
     let started = std::time::Instant::now();
@@ -390,15 +400,12 @@ async fn traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
 /// How long `/probe/headers` waits for its answer when it is sent while `/probe/spin`
 /// (busy until the 2 s time limit) runs, with this admission limit.
 async fn quick_request_while_one_is_busy(max_concurrent_requests: &str) -> Duration {
-    let app = TestApp::spawn_with(AppOptions {
-        host_args: vec![
-            "--request-timeout".into(),
-            "2".into(),
-            "--max-concurrent-requests".into(),
-            max_concurrent_requests.into(),
-        ],
-        ..probe_options()
-    })
+    let app = probe_with_host_args(&[
+        "--request-timeout",
+        "2",
+        "--max-concurrent-requests",
+        max_concurrent_requests,
+    ])
     .await;
     let busy = async {
         assert_eq!(app.get("/probe/spin", None).await.status(), 504);
@@ -429,20 +436,9 @@ async fn requests_beyond_the_admission_limit_wait_for_a_running_one() {
 
 #[tokio::test]
 async fn chained_requests_need_no_admission() {
-    let app = TestApp::spawn_with(AppOptions {
-        host_args: vec!["--max-concurrent-requests".into(), "1".into()],
-        ..probe_options()
-    })
-    .await;
+    let app = probe_with_host_args(&["--max-concurrent-requests", "1"]).await;
     // The outer request holds the only permit while its chained call runs.
-    let chained = get_json(
-        &app,
-        &format!(
-            "/probe/outbound?url={}",
-            encode("http://backend.spin.internal/echo")
-        ),
-    )
-    .await;
+    let chained = chained_echo(&app).await;
     assert_eq!(chained["status"], 200, "{chained}");
 }
 
