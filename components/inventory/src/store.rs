@@ -3,6 +3,7 @@
 
 use service_kit::conditions::contains_pattern;
 use service_kit::db::{self, UNIQUE_VIOLATION};
+use service_kit::money::Money;
 use service_kit::query::Page;
 use service_kit::{ApiError, ApiResult, Conditions};
 use spin_sdk::pg4::{Connection, DbValue, Decode, PgError};
@@ -29,24 +30,12 @@ pub struct ListFilter {
 }
 
 pub fn item_from_row(row: &[DbValue]) -> ApiResult<Item> {
-    let price = match &row[4] {
-        DbValue::Decimal(text) => Some(
-            text.parse()
-                .map_err(|e| ApiError::internal(format!("price column: {e}")))?,
-        ),
-        DbValue::DbNull => None,
-        other => {
-            return Err(ApiError::internal(format!(
-                "price column: not a NUMERIC: {other:?}"
-            )));
-        }
-    };
     Ok(Item {
         id: i64::decode(&row[0])?,
         sku: String::decode(&row[1])?,
         qty: i64::decode(&row[2])?,
         name: Option::<String>::decode(&row[3])?,
-        price,
+        price: Option::<Money>::decode(&row[4])?,
         created_at: timestamp(&row[5])?,
         updated_at: timestamp(&row[6])?,
     })

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use spin_sdk::pg4::{self, DbValue, Decode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Money(Decimal);
@@ -48,6 +49,13 @@ impl Money {
     /// `self × quantity`, exact.
     pub fn times(self, quantity: i64) -> Money {
         Money(self.0 * Decimal::from(quantity))
+    }
+}
+
+/// A `NUMERIC` column, which the host hands over as its exact decimal text.
+impl Decode for Money {
+    fn decode(value: &DbValue) -> Result<Self, pg4::Error> {
+        Money::new(Decimal::decode(value)?).map_err(|e| pg4::Error::Decode(e.to_string()))
     }
 }
 
@@ -128,6 +136,19 @@ mod tests {
 
     fn parse(json: &str) -> Result<Money, serde_json::Error> {
         serde_json::from_str(json)
+    }
+
+    #[test]
+    fn decodes_a_numeric_column() {
+        let decode = |text: &str| Money::decode(&DbValue::Decimal(text.into())).ok();
+        assert_eq!(decode("5").unwrap().to_string(), "5.00");
+        assert_eq!(decode("19.90").unwrap().to_string(), "19.90");
+        assert_eq!(decode("1.234"), None, "more than two places");
+        assert!(
+            Money::decode(&DbValue::Str("5".into())).is_err(),
+            "not a NUMERIC"
+        );
+        assert_eq!(Option::<Money>::decode(&DbValue::DbNull).unwrap(), None);
     }
 
     #[test]
