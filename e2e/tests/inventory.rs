@@ -135,6 +135,18 @@ async fn admin_creates_reads_updates_and_deletes_items() {
         )
         .await;
     assert_eq!(body(renamed).await["price"], "5.00");
+    let cleared = app
+        .put(
+            &format!("/inventory/{id}"),
+            Some(&admin),
+            &json!({ "price": null }),
+        )
+        .await;
+    assert_eq!(cleared.status(), 200);
+    assert!(
+        body(cleared).await["price"].is_null(),
+        "a cleared price reads back as null"
+    );
 
     let deleted = app.delete(&format!("/inventory/{id}"), Some(&admin)).await;
     assert_eq!(deleted.status(), 204);
