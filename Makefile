@@ -10,14 +10,14 @@ TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
 .PHONY: run test setup build build-native build-components build-web migrate lint fmt \
-	test-rust test-web test-deploy bench bench-host reliability demo-data fuzz
+	test-rust test-web test-deploy test-bench-tools bench bench-host reliability demo-data fuzz
 
 include deploy/compose.mk
 
 run: setup build migrate
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
-test: setup build lint test-web test-deploy test-rust
+test: setup build lint test-web test-deploy test-bench-tools test-rust
 
 setup:
 	scripts/setup.sh
@@ -53,6 +53,10 @@ test-rust:
 # docker-compose.yml and the SpinKube manifests against their schemas.
 test-deploy:
 	scripts/check-deploy.sh
+
+# The bench's sampler (memory and CPU time) against a real process and PostgreSQL.
+test-bench-tools:
+	python3 -m unittest discover -s scripts/bench
 
 # The SPA's unit tests, then its browser tests against the real app.
 test-web:

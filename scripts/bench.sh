@@ -178,7 +178,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 RUNS=$WORK/runs.jsonl
 : >"$RUNS"
-start_sampler() { # pid file: sets SAMPLER_PID; the file gets "rss pss" (kB), the peaks
+start_sampler() { # pid file: sets SAMPLER_PID; the file gets the peaks and CPU time (JSON)
   rm -f "$2"
   python3 scripts/bench/sampler.py "$1" "$2" &
   SAMPLER_PID=$!
@@ -186,7 +186,7 @@ start_sampler() { # pid file: sets SAMPLER_PID; the file gets "rss pss" (kB), th
   # keeps a request shorter than its start-up from going unmeasured.
   local waited=0
   while [ ! -s "$2" ] && [ "$waited" -lt 50 ]; do sleep 0.05; waited=$((waited + 1)); done
-  [ -s "$2" ] || echo "0 0" >"$2"
+  [ -s "$2" ] || echo '{"host_rss_peak_kb": 0, "host_pss_peak_kb": 0, "cpu_ms": null}' >"$2"
 }
 stop_sampler() {
   kill "$SAMPLER_PID" 2>/dev/null || true
@@ -214,20 +214,18 @@ endpoint() {
     [ "$mode" != uncached ] || curl -sf -o /dev/null -X PUT "$BASE/inventory/1" \
       -H "Authorization: Bearer $ADMIN_TOKEN" -H "Content-Type: application/json" \
       -d '{"name": "Bench item 1"}'
-    start_sampler "$HOST_PID" "$WORK/rss"
+    start_sampler "$HOST_PID" "$WORK/sample.json"
     BENCH_MODE=$mode BENCH_TOKENS=$tokfile BENCH_HEADER=$header BENCH_OUT=$result \
       "${profile[@]}" \
       wrk -t "$threads" -c "$c" -d "$DURATION" --timeout 10s -s scripts/bench/app.lua \
       "$BASE$path" >"$WORK/wrk.txt"
     stop_sampler
-    python3 - "$result" "$name" "$c" "$path" "$(cat "$WORK/rss")" \
+    python3 - "$result" "$name" "$c" "$path" "$(cat "$WORK/sample.json")" \
       "$(rss_kb "$HOST_PID" VmHWM)" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RUNS" <<'PY'
 import json, sys
 run = json.load(open(sys.argv[1]))
 run.update(endpoint=sys.argv[2], clients=int(sys.argv[3]), path=sys.argv[4],
-           host_rss_peak_kb=int(sys.argv[5].split()[0]),
-           host_pss_peak_kb=int(sys.argv[5].split()[1]), host_vmhwm_kb=int(sys.argv[6]),
-           load1=float(sys.argv[7]))
+           **json.loads(sys.argv[5]), host_vmhwm_kb=int(sys.argv[6]), load1=float(sys.argv[7]))
 print(json.dumps(run))
 PY
     log "$(tail -n1 "$RUNS" | jq -r '"\(.endpoint) c=\(.clients): \(.rps) req/s, p50 \(.latency_ms.p50) ms, p99 \(.latency_ms.p99) ms, statuses \(.statuses | tojson)"')"
@@ -272,7 +270,7 @@ PY
 csv_run() { # name method path [file]
   local name=$1 method=$2 path=$3 file=${4:-} peak_before out
   [[ csv_$name =~ $ONLY ]] || return 0
-  start_sampler "$HOST_PID" "$WORK/rss"
+  start_sampler "$HOST_PID" "$WORK/sample.json"
   if [ "$method" = POST ]; then
     out=$(curl -s -o "$WORK/csv-body" -w '%{http_code} %{time_total} %{size_download}' \
       --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" -F "file=@$file;type=text/csv" \
@@ -282,15 +280,14 @@ csv_run() { # name method path [file]
       --max-time 120 -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE$path")
   fi
   stop_sampler
-  python3 - "$name" "$method" "$path" "$out" "$WORK/csv-body" "$(cat "$WORK/rss")" \
+  python3 - "$name" "$method" "$path" "$out" "$WORK/csv-body" "$(cat "$WORK/sample.json")" \
     "$(rss_kb "$HOST_PID" VmHWM)" "${file:+$(($(wc -l <"$file") - 1))}" >>"$CSV_RUNS" <<'PY'
 import json, sys
-name, method, path, out, body, rss, hwm, rows_in = sys.argv[1:9]
+name, method, path, out, body, sample, hwm, rows_in = sys.argv[1:9]
 status, seconds, size = out.split()
 text = open(body, "rb").read()
 run = dict(endpoint=f"csv_{name}", method=method, path=path, status=int(status),
-           seconds=float(seconds), bytes=int(size), host_rss_peak_kb=int(rss.split()[0]),
-           host_pss_peak_kb=int(rss.split()[1]), host_vmhwm_kb=int(hwm))
+           seconds=float(seconds), bytes=int(size), **json.loads(sample), host_vmhwm_kb=int(hwm))
 if method == "POST":
     run["rows"] = int(rows_in)
     try:
@@ -340,12 +337,17 @@ result = {
 json.dump(result, open(out, "w"), indent=1)
 
 print()
-print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}{'PSS MB':>8}")
+print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}{'PSS MB':>8}"
+      f"{'CPU ms/req: all':>17}{'host':>6}{'pg':>6}{'redis':>6}")
+def per_request(run, part):
+    cpu = run.get("cpu_ms")
+    return f"{cpu[part] / run['requests']:.3f}" if cpu and run["requests"] else "-"
 for r in runs:
     errors = r["non_2xx"] + sum(r["socket_errors"].values())
     print(f"{r['endpoint']:<26}{r['clients']:>7}{r['rps']:>9.0f}{r['latency_ms']['p50']:>9.2f}"
           f"{r['latency_ms']['p99']:>9.2f}{errors:>9}{r['host_rss_peak_kb'] / 1024:>8.0f}"
-          f"{r['host_pss_peak_kb'] / 1024:>8.0f}")
+          f"{r['host_pss_peak_kb'] / 1024:>8.0f}{per_request(r, 'machine'):>17}"
+          f"{per_request(r, 'host'):>6}{per_request(r, 'postgres'):>6}{per_request(r, 'redis'):>6}")
 print()
 print(f"{'csv':<26}{'status':>7}{'rows':>9}{'seconds':>9}{'MB':>9}{'RSS MB':>8}{'PSS MB':>8}")
 for r in csv_runs:
