@@ -3,7 +3,8 @@
 # Redis, seeded with 10,000 users, 5,000 SKUs and 100,000 orders, loaded by wrk at 1, 16
 # and 64 concurrent clients. Not part of `make test`. Usage: scripts/bench.sh (make bench)
 #
-# Prints a table (req/s, p50, p99, non-2xx, host peak RSS) and writes the raw results to
+# Prints a table (req/s, p50, p99, non-2xx, host peak RSS and Pss, and the CPU time per
+# request of the whole machine, the host, PostgreSQL and Redis) and writes the raw results to
 # bench/results/<UTC date>/app-<UTC time>.json (see bench/README.md).
 #
 # Knobs (environment):
