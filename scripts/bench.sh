@@ -312,51 +312,6 @@ csv_run orders_export_10k GET "/orders/export/csv?from=2026-01-01T00:00:00Z&to=2
 
 # --- Results ------------------------------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$RUNS" "$CSV_RUNS" "$OUT" "$LOAD_BEFORE" "$LOAD_AFTER" \
+python3 scripts/bench/report.py "$RUNS" "$CSV_RUNS" "$OUT" "$LOAD_BEFORE" "$LOAD_AFTER" \
   "$(rss_kb "$HOST_PID" VmHWM)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  "$DURATION" <<'PY'
-import json, os, platform, sys, datetime
-runs_file, csv_file, out, load_before, load_after, hwm, commit, duration = sys.argv[1:9]
-runs = [json.loads(l) for l in open(runs_file) if l.strip()]
-csv_runs = [json.loads(l) for l in open(csv_file) if l.strip()]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-result = {
-    "suite": "app",
-    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "commit": commit,
-    "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
-                "mem_total_kb": int(next(l.split()[1] for l in open("/proc/meminfo")
-                                         if l.startswith("MemTotal")))},
-    "load_average_before": load_before, "load_average_after": load_after,
-    "duration_per_run": duration, "load_generator": "wrk 4.1 (scripts/bench/app.lua)",
-    "seed": {"users": 10000, "skus": 5000, "orders": 100000},
-    "host_vmhwm_kb_at_end": int(hwm),
-    # The host's admission limit when the environment set one (else the host's default).
-    "host_max_concurrent_requests": os.environ.get("SPIN_HOST_MAX_CONCURRENT_REQUESTS"),
-    "runs": runs, "csv": csv_runs,
-}
-json.dump(result, open(out, "w"), indent=1)
-
-print()
-print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'RSS MB':>8}{'PSS MB':>8}"
-      f"{'CPU ms/req: all':>17}{'host':>6}{'pg':>6}{'redis':>6}")
-def per_request(run, part):
-    cpu = run.get("cpu_ms")
-    return f"{cpu[part] / run['requests']:.3f}" if cpu and run["requests"] else "-"
-for r in runs:
-    errors = r["non_2xx"] + sum(r["socket_errors"].values())
-    print(f"{r['endpoint']:<26}{r['clients']:>7}{r['rps']:>9.0f}{r['latency_ms']['p50']:>9.2f}"
-          f"{r['latency_ms']['p99']:>9.2f}{errors:>9}{r['host_rss_peak_kb'] / 1024:>8.0f}"
-          f"{r['host_pss_peak_kb'] / 1024:>8.0f}{per_request(r, 'machine'):>17}"
-          f"{per_request(r, 'host'):>6}{per_request(r, 'postgres'):>6}{per_request(r, 'redis'):>6}")
-print()
-print(f"{'csv':<26}{'status':>7}{'rows':>9}{'seconds':>9}{'MB':>9}{'RSS MB':>8}{'PSS MB':>8}")
-for r in csv_runs:
-    print(f"{r['endpoint']:<26}{r['status']:>7}{r['rows']:>9}{r['seconds']:>9.2f}"
-          f"{r['bytes'] / 1e6:>9.2f}{r['host_rss_peak_kb'] / 1024:>8.0f}"
-          f"{r['host_pss_peak_kb'] / 1024:>8.0f}")
-print()
-print(f"host peak RSS (VmHWM): {int(hwm) / 1024:.0f} MB; load average before {load_before}, "
-      f"after {load_after}; {os.cpu_count()} cores ({cpu})")
-print(f"raw results: {os.path.relpath(out)}")
-PY
+  "$DURATION"
