@@ -54,7 +54,7 @@ test-rust:
 test-deploy:
 	scripts/check-deploy.sh
 
-# The bench's sampler (memory and CPU time) against a real process and PostgreSQL.
+# The bench's own parts: the sampler against a real process and PostgreSQL, the target check.
 test-bench-tools:
 	python3 -m unittest discover -s scripts/bench
 
