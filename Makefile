@@ -42,6 +42,7 @@ lint:
 	cargo clippy --workspace --release --all-targets -- -D warnings
 	npm --prefix web run lint
 	npm --prefix web run typecheck
+	scripts/lint-python.sh
 
 fmt:
 	cargo fmt --all

@@ -20,16 +20,16 @@ def read_lines(path):
 
 def machine():
     with open("/proc/cpuinfo") as f:
-        cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+        cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?")
     with open("/proc/meminfo") as f:
-        mem_total_kb = int(next(l.split()[1] for l in f if l.startswith("MemTotal")))
+        mem_total_kb = int(next(ln.split()[1] for ln in f if ln.startswith("MemTotal")))
     return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
             "mem_total_kb": mem_total_kb}
 
 
 def per_request(run, part):
-    cpu = run.get("cpu_ms")
-    return f"{cpu[part] / run['requests']:.3f}" if cpu and run["requests"] else "-"
+    cost = targets.cpu_ms_per_request(run, part)
+    return "-" if cost is None else f"{cost:.3f}"
 
 
 def print_runs(runs):
@@ -57,7 +57,7 @@ def main(runs_file, csv_file, out, load_before, load_after, hwm, commit, duratio
     checked = targets.check_all(runs)
     result = {
         "suite": "app",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "machine": machine(),
         "load_average_before": load_before, "load_average_after": load_after,

@@ -11,7 +11,6 @@ C / P requests per second (Little's law, with the median for the mean).
 """
 
 from dataclasses import dataclass
-from typing import Optional
 
 MEMORY_LIMIT_KB = 100 * 1024
 
@@ -20,8 +19,8 @@ MEMORY_LIMIT_KB = 100 * 1024
 class Target:
     endpoint: str
     clients: int
-    min_rps: Optional[float] = None
-    max_p50_ms: Optional[float] = None
+    min_rps: float | None = None
+    max_p50_ms: float | None = None
     no_errors: bool = False
 
     def describe(self):
@@ -51,11 +50,12 @@ def errors(run):
     return run["non_2xx"] + sum(run["socket_errors"].values())
 
 
-def cpu_ms_per_request(run):
+def cpu_ms_per_request(run, part="machine"):
+    """CPU milliseconds per request of one part (see sampler.py), or None for runs without."""
     cpu = run.get("cpu_ms")
     if not cpu or not run["requests"]:
         return None
-    return cpu["machine"] / run["requests"]
+    return cpu[part] / run["requests"]
 
 
 def check(target, run):
