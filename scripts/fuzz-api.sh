@@ -12,22 +12,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/fuzz-venv"
-# Pinned: the test's command line (phases, checks) follows this version's CLI.
-version=4.32.5
 
 case "${1:-run}" in
   install)
-    if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$version"; then
-      if ! python3 -m venv "$venv" >&2; then
-        echo "fuzz-api: cannot create a Python venv (install python3 and python3-venv)" >&2
-        exit 1
-      fi
-      if ! "$venv/bin/pip" install --quiet --disable-pip-version-check \
-        "schemathesis==$version" >&2; then
-        echo "fuzz-api: pip could not install schemathesis==$version (is PyPI reachable?)" >&2
-        exit 1
-      fi
-    fi
+    "$root/scripts/python-venv.sh" "$venv" "$root/scripts/fuzz-requirements.txt"
     echo "$venv/bin/schemathesis"
     ;;
   run)
