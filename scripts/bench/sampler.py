@@ -103,4 +103,7 @@ while not stopped and os.path.exists(f"/proc/{pid}"):
     time.sleep(0.1)
     sample()
 end = cpu_ticks()
-write({part: round((end[part] - start[part]) * TICK_MS) for part in start})
+cpu_ms = {part: round((end[part] - start[part]) * TICK_MS) for part in start}
+if not os.path.exists(f"/proc/{pid}"):
+    cpu_ms["host"] = None  # it ended during the run: its time went with it
+write(cpu_ms)

@@ -53,7 +53,7 @@ def errors(run):
 def cpu_ms_per_request(run, part="machine"):
     """CPU milliseconds per request of one part (see sampler.py), or None for runs without."""
     cpu = run.get("cpu_ms")
-    if not cpu or not run["requests"]:
+    if not cpu or cpu.get(part) is None or not run["requests"]:
         return None
     return cpu[part] / run["requests"]
 

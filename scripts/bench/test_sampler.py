@@ -75,6 +75,13 @@ class SamplerTest(unittest.TestCase):
         self.assertGreater(result["host_rss_peak_kb"], 20 * 1024, result)
         self.assertGreater(result["host_pss_peak_kb"], 0, result)
 
+    def test_a_process_that_ended_has_no_cpu_figure(self):
+        child = subprocess.Popen([sys.executable, "-c", "pass"])
+        with Sampling(child.pid) as sampling:
+            child.wait()
+        self.assertIsNone(sampling.result["cpu_ms"]["host"], sampling.result)
+        self.assertIsNotNone(sampling.result["cpu_ms"]["machine"], sampling.result)
+
     def test_counts_a_postgres_backend_that_ended_during_the_run(self):
         # The sampler's own pid stands in for the host: only PostgreSQL's figure matters.
         with Sampling(os.getpid()) as sampling:

@@ -65,6 +65,12 @@ class TargetTest(unittest.TestCase):
         self.assertFalse(result["met"])
         self.assertIsNone(result["cores_needed"])
 
+    def test_a_part_without_a_figure_has_no_cost_per_request(self):
+        ended = run(machine_ms=5000, requests=1000)
+        ended["cpu_ms"]["host"] = None
+        self.assertIsNone(targets.cpu_ms_per_request(ended, "host"))
+        self.assertEqual(targets.cpu_ms_per_request(ended), 5.0)
+
     def test_only_targets_with_a_run_are_checked_and_memory_takes_the_peak(self):
         runs = [run(), run(endpoint="static_main_js", clients=64, pss_kb=101 * 1024)]
         results = targets.check_all(runs)
