@@ -77,8 +77,20 @@ pub async fn drop_database(server_url: &str, name: &str) -> Result<()> {
 
 /// Applies the migrations of `service` to the database at `db_url`; returns how many ran.
 pub async fn migrate(db_url: &str, service: &str) -> Result<usize> {
+    run(db_url, service, refinery::Target::Latest).await
+}
+
+/// Applies the migrations of `service` up to and including `version` only: how a test
+/// builds a database as an older release left it, to check what a newer migration does
+/// to its rows.
+pub async fn migrate_to(db_url: &str, service: &str, version: i32) -> Result<usize> {
+    run(db_url, service, refinery::Target::Version(version)).await
+}
+
+async fn run(db_url: &str, service: &str, target: refinery::Target) -> Result<usize> {
     let mut client = connect(db_url).await?;
     let report = runner(service)?
+        .set_target(target)
         .set_migration_table_name("schema_migrations")
         .run_async(&mut client)
         .await
