@@ -120,7 +120,11 @@ impl App {
         let services = Arc::new(Services {
             pg: Default::default(),
             redis: Default::default(),
-            key_value: KeyValueStores::new(&runtime_config.key_value_store, &app_dir)?,
+            key_value: KeyValueStores::new(
+                &runtime_config.key_value_store,
+                &app_dir,
+                options.runtime_config.as_deref(),
+            )?,
         });
 
         let engine = build_engine()?;
@@ -163,16 +167,22 @@ impl App {
                 );
             }
 
+            services
+                .key_value
+                .check_labels(id, &decl.key_value_stores)?;
             let component_variables = ComponentVariables::resolve(&variables, &decl.variables)
                 .with_context(|| format!("component `{id}`"))?;
+            // Spin expands these templates against the application's variables, not the
+            // component's.
             let allowed = decl
                 .allowed_outbound_hosts
                 .iter()
-                .map(|entry| component_variables.expand(entry))
+                .map(|entry| variables.expand(entry))
                 .collect::<Result<Vec<_>>>()
                 .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
-            let allowed_hosts =
-                AllowedHosts::parse(&allowed).with_context(|| format!("component `{id}`"))?;
+            let component_ids: Vec<String> = manifest.component.keys().cloned().collect();
+            let allowed_hosts = AllowedHosts::parse(&allowed, &component_ids)
+                .with_context(|| format!("component `{id}`"))?;
             let files = decl
                 .files
                 .iter()

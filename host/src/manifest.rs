@@ -243,14 +243,7 @@ impl Manifest {
 /// Spin's rule for variable names: start with a letter, then lower-case letters, digits
 /// and single underscores.
 pub fn is_valid_variable_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes[0].is_ascii_lowercase()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
-        && !name.ends_with('_')
-        && !name.contains("__")
+    crate::variables::name_problem(name).is_none()
 }
 
 #[cfg(test)]

@@ -52,14 +52,9 @@ impl WasiHttpView for InstanceState {
 
 impl variables::Host for InstanceState {
     async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, variables::Error>> {
-        if !crate::manifest::is_valid_variable_name(&name) {
-            return Ok(Err(variables::Error::InvalidName(name)));
-        }
         Ok(self
             .component
             .variables
-            .get(&name)
-            .map(str::to_string)
-            .ok_or(variables::Error::Undefined(name)))
+            .get_for_guest(&self.component.id, &name))
     }
 }

@@ -3,12 +3,18 @@
 //! An application variable's value comes from, in order: `--variable name=value`, the
 //! environment (`SPIN_VARIABLE_NAME`), its `default`. A component sees only its own
 //! `[component.x.variables]`, whose values are templates over application variables
-//! (`"{{ db_url }}"`).
+//! (`"{{ db_url }}"`), and `allowed_outbound_hosts` templates expand against application
+//! variables, as in Spin's `expressions` and `factor-variables` crates (v3.6.3, v4.0.2).
+//!
+//! Spin resolves a value at each `get`; the host resolves every value once, at start,
+//! from the same sources, so a guest sees the same values and the same errors. Spin also
+//! reads a `.env` file and variable providers from `runtime-config.toml`; the host does not.
 
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, anyhow, bail};
 
+use crate::bindings::fermyon::spin2_0_0::variables::Error as GuestError;
 use crate::manifest::{VariableDecl, is_valid_variable_name};
 
 /// The resolved value of every application variable.
@@ -30,8 +36,8 @@ impl AppVariables {
         }
         let mut values = HashMap::new();
         for (name, decl) in declared {
-            if decl.required && decl.default.is_some() {
-                bail!("variable `{name}` cannot be both required and have a default");
+            if decl.required == decl.default.is_some() {
+                bail!("variable `{name}`: must be `required` OR have a `default`");
             }
             let from_cli = cli
                 .iter()
@@ -87,11 +93,40 @@ impl ComponentVariables {
         self.0.get(name).map(String::as_str)
     }
 
-    /// Expands `{{ name }}` references to this component's variables (as Spin does for
-    /// `allowed_outbound_hosts`).
-    pub fn expand(&self, template: &str) -> Result<String> {
-        expand(template, |name| self.get(name).map(str::to_string))
+    /// What `spin:variables/get` answers component `component`, with Spin's error texts.
+    pub fn get_for_guest(&self, component: &str, name: &str) -> Result<String, GuestError> {
+        if let Some(problem) = name_problem(name) {
+            return Err(GuestError::InvalidName(format!("{name:?}: {problem}")));
+        }
+        self.get(name)
+            .map(str::to_string)
+            .ok_or_else(|| GuestError::Undefined(format!("no variable for {component:?}.{name:?}")))
     }
+}
+
+/// Why Spin refuses a variable name, if it does.
+pub fn name_problem(name: &str) -> Option<String> {
+    let Some(first) = name.bytes().next() else {
+        return Some("must not be empty".into());
+    };
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        return Some(format!(
+            "invalid character {c:?}. Variable names may contain only lower-case letters, numbers, and underscores."
+        ));
+    }
+    if !first.is_ascii_lowercase() {
+        return Some("must start with a lowercase ASCII letter".into());
+    }
+    if !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some("must end with a lowercase ASCII letter or digit".into());
+    }
+    if name.contains("__") {
+        return Some("must not contain multiple consecutive underscores".into());
+    }
+    None
 }
 
 /// Expands a template: literal text with `{{ name }}` references.
@@ -157,6 +192,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no variable `nope`"), "{err}");
+    }
+
+    #[test]
+    fn a_variable_is_required_or_has_a_default() {
+        for decl in [decl(None, false), decl(Some("x"), true)] {
+            let declared = BTreeMap::from([("v".to_string(), decl)]);
+            let err = AppVariables::resolve(&declared, &[], |_| Some("env".into()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("must be `required` OR have a `default`"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn guest_errors_are_spins() {
+        let app = AppVariables::resolve(
+            &BTreeMap::from([("a".to_string(), decl(Some("1"), false))]),
+            &[],
+            |_| None,
+        )
+        .unwrap();
+        let vars =
+            ComponentVariables::resolve(&app, &BTreeMap::from([("x".into(), "{{ a }}".into())]))
+                .unwrap();
+        assert_eq!(vars.get_for_guest("c", "x").unwrap(), "1");
+        let undefined = vars.get_for_guest("c", "nope").unwrap_err();
+        assert!(
+            matches!(&undefined, GuestError::Undefined(m) if m == r#"no variable for "c"."nope""#),
+            "{undefined:?}"
+        );
+        for (name, problem) in [
+            ("", "must not be empty"),
+            ("Bad", "invalid character 'B'"),
+            ("1a", "must start with a lowercase ASCII letter"),
+            ("a_", "must end with a lowercase ASCII letter or digit"),
+            ("a__b", "must not contain multiple consecutive underscores"),
+        ] {
+            let err = vars.get_for_guest("c", name).unwrap_err();
+            assert!(
+                matches!(&err, GuestError::InvalidName(m) if m.starts_with(&format!("{name:?}: {problem}"))),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]
