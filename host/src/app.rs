@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
@@ -25,6 +25,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 use crate::bindings;
 use crate::bindings::redis_trigger::RedisTriggerPre;
 use crate::compiled::CompiledCache;
+use crate::incoming;
 use crate::key_value::KeyValueStores;
 use crate::manifest::{FileMount, Manifest, RouteDecl, SourceDecl};
 use crate::outbound::AllowedHosts;
@@ -47,6 +48,8 @@ pub struct AppOptions {
     pub manifest: PathBuf,
     pub runtime_config: Option<PathBuf>,
     pub variables: Vec<(String, String)>,
+    /// `--component-id`: the components to run (empty: all).
+    pub components: Vec<String>,
     pub request_timeout: Duration,
     /// How many requests from the network run at once (`None`: no limit).
     pub max_concurrent_requests: Option<usize>,
@@ -63,7 +66,7 @@ pub struct ComponentConfig {
 }
 
 struct LoadedComponent {
-    /// Set when the component exports `wasi:http/incoming-handler`.
+    /// Set when the component has an HTTP trigger (a route, or a private one).
     http: Option<ProxyPre<InstanceState>>,
     /// Set when the component exports `fermyon:spin/inbound-redis`.
     redis: Option<RedisTriggerPre<InstanceState>>,
@@ -72,8 +75,8 @@ struct LoadedComponent {
 
 /// How a request reached the application.
 pub enum Entry<'a> {
-    /// From the network, routed by the HTTP trigger.
-    Public,
+    /// From the network (this client), routed by the HTTP trigger.
+    Public(SocketAddr),
     /// Chained from another component to this one.
     Chained(&'a str),
 }
@@ -99,7 +102,8 @@ impl App {
         } else {
             options.manifest.clone()
         };
-        let manifest = Manifest::load(&manifest_path)?;
+        let mut manifest = Manifest::load(&manifest_path)?;
+        crate::select::retain_components(&mut manifest, &options.components)?;
         let app_dir = manifest_path
             .parent()
             .map(Path::to_path_buf)
@@ -154,13 +158,16 @@ impl App {
                 .instantiate_pre(&component)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}`: unsatisfied imports"))?;
-            let http = ProxyPre::new(instance_pre.clone()).ok();
+            let http = if manifest.trigger.http.iter().any(|t| t.component == *id) {
+                Some(ProxyPre::new(instance_pre.clone()).map_err(|_| {
+                    anyhow::anyhow!(
+                        "component `{id}` has an HTTP trigger but does not export wasi:http/incoming-handler"
+                    )
+                })?)
+            } else {
+                None
+            };
             let redis = RedisTriggerPre::new(instance_pre).ok();
-            if http.is_none() && manifest.trigger.http.iter().any(|t| t.component == *id) {
-                bail!(
-                    "component `{id}` has an HTTP trigger but does not export wasi:http/incoming-handler"
-                );
-            }
             if redis.is_none() && manifest.trigger.redis.iter().any(|t| t.component == *id) {
                 bail!(
                     "component `{id}` has a Redis trigger but does not export fermyon:spin/inbound-redis"
@@ -245,44 +252,55 @@ impl App {
         Ok(app)
     }
 
-    pub fn has_component(&self, id: &str) -> bool {
-        self.components.contains_key(id)
+    /// Whether requests can be chained to component `id`: Spin routes them only to a
+    /// component with an HTTP trigger.
+    pub fn serves_http(&self, id: &str) -> bool {
+        self.components.get(id).is_some_and(|c| c.http.is_some())
     }
 
     pub fn router(&self) -> &Router {
         &self.router
     }
 
-    /// Handles one request: routes it, sets Spin's request headers, and runs a fresh
-    /// instance of the component.
+    /// Handles one request as Spin's HTTP trigger does: routes it (a chained request goes
+    /// to its component as if mounted at `/...`), prepares it (`crate::incoming`), and runs
+    /// a fresh instance of the component.
+    ///
+    /// An error is a request Spin answers with nothing (its `handle_trigger_route` fails):
+    /// it drops a client's connection and traps a chaining caller.
     pub async fn handle<B>(
         self: &Arc<Self>,
         mut req: Request<B>,
-        client_addr: Option<SocketAddr>,
         entry: Entry<'_>,
-    ) -> Response<HyperOutgoingBody>
+    ) -> Result<Response<HyperOutgoingBody>>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let path = req.uri().path().to_string();
-        let matched = match entry {
-            Entry::Public => match self.router.route(&path) {
-                Some(m) => m,
-                None => return text_response(StatusCode::NOT_FOUND, "Not Found"),
+        let path = req.uri().path();
+        let (matched, client_addr) = match entry {
+            Entry::Public(client_addr) => match self.router.route(path) {
+                Some(m) => (m, client_addr),
+                None => return Ok(empty_response(StatusCode::NOT_FOUND)),
             },
-            Entry::Chained(component) => self.router.route_of_component(component, &path),
+            Entry::Chained(component) => (
+                RouteMatch::synthetic(component, path),
+                incoming::CHAINED_CLIENT_ADDR,
+            ),
         };
-        let Some((component, pre)) = self
+        incoming::set_absolute_uri(&mut req)?;
+        let (component, pre) = self
             .components
             .get(&matched.component)
             .and_then(|c| c.http.as_ref().map(|pre| (c, pre)))
-        else {
-            return text_response(StatusCode::NOT_FOUND, "Not Found");
-        };
-        set_spin_headers(&mut req, &matched, client_addr);
+            .with_context(|| format!("unknown routing destination '{}'", matched.component))?;
+        if let Err(e) = incoming::check_header_values(&req) {
+            eprintln!("Error processing request: {e:#}");
+            return Ok(empty_response(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        incoming::add_spin_headers(&mut req, &matched, client_addr);
         let permit = match (&entry, &self.admission) {
-            (Entry::Public, Some(admission)) => Some(
+            (Entry::Public(_), Some(admission)) => Some(
                 admission
                     .clone()
                     .acquire_owned()
@@ -291,10 +309,10 @@ impl App {
             ),
             _ => None,
         };
-        match self.run(component, pre, req, permit).await {
+        Ok(match self.run(component, pre, req, permit).await {
             Ok(response) => response,
             Err(failure) => failure.into_response(&component.config.id),
-        }
+        })
     }
 
     async fn run<B>(
@@ -467,6 +485,16 @@ impl Failure {
     }
 }
 
+/// Spin's own answers (no route, a request it cannot hand over) have no body.
+fn empty_response(status: StatusCode) -> Response<HyperOutgoingBody> {
+    let body = http_body_util::Empty::new()
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+}
+
 pub fn text_response(status: StatusCode, text: &'static str) -> Response<HyperOutgoingBody> {
     let body = Full::new(Bytes::from_static(text.as_bytes()))
         .map_err(|never| match never {})
@@ -478,62 +506,6 @@ pub fn text_response(status: StatusCode, text: &'static str) -> Response<HyperOu
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
-}
-
-/// Sets the `spin-*` headers Spin gives every request (replacing any a client sent).
-fn set_spin_headers<B>(
-    req: &mut Request<B>,
-    matched: &RouteMatch,
-    client_addr: Option<SocketAddr>,
-) {
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "localhost".to_string());
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let full_url = format!("http://{host}{path_and_query}");
-
-    let headers = req.headers_mut();
-    let stale: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| k.as_str().starts_with("spin-"))
-        .cloned()
-        .collect();
-    for name in stale {
-        headers.remove(name);
-    }
-    let mut set = |name: &str, value: &str| {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            headers.insert(name, value);
-        }
-    };
-    set("spin-full-url", &full_url);
-    set("spin-path-info", &matched.path_info);
-    set("spin-matched-route", &matched.raw_route);
-    set("spin-raw-component-route", &matched.raw_route);
-    set("spin-component-route", &matched.component_route);
-    set("spin-base-path", "/");
-    if let Some(addr) = client_addr {
-        set("spin-client-addr", &addr.to_string());
-    }
-    for (name, value) in &matched.params {
-        set(
-            &format!("spin-path-match-{}", name.to_ascii_lowercase()),
-            value,
-        );
-    }
-
-    // The guest sees an absolute URI, as Spin gives it.
-    if let Ok(uri) = full_url.parse() {
-        *req.uri_mut() = uri;
-    }
 }
 
 fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
@@ -605,6 +577,7 @@ fn build_linker(engine: &Engine) -> Result<Linker<InstanceState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::outbound_http::guard_chaining(&mut linker)?;
     bindings::fermyon::spin2_0_0::variables::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     bindings::fermyon::spin2_0_0::key_value::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     bindings::fermyon::spin2_0_0::redis::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;

@@ -4,6 +4,7 @@
 mod app;
 mod bindings;
 mod compiled;
+mod incoming;
 mod key_value;
 mod manifest;
 mod outbound;
@@ -14,6 +15,7 @@ mod redis_pool;
 mod redis_trigger;
 mod routing;
 mod runtime_config;
+mod select;
 mod server;
 mod state;
 mod variables;
@@ -61,6 +63,10 @@ struct UpArgs {
     /// Set an application variable: `--variable name=value` (repeatable).
     #[arg(long = "variable", value_parser = parse_variable)]
     variables: Vec<(String, String)>,
+    /// Run only this component (repeatable), with its triggers, as `spin up -c` does; the
+    /// default is every component.
+    #[arg(short = 'c', long = "component-id")]
+    components: Vec<String>,
     /// The longest a component may take to handle one request, in seconds.
     #[arg(long, env = "SPIN_HOST_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -99,6 +105,7 @@ fn main() -> Result<()> {
         manifest: args.manifest,
         runtime_config: args.runtime_config,
         variables: args.variables,
+        components: args.components,
         request_timeout: Duration::from_secs(args.request_timeout),
         max_concurrent_requests: match args.max_concurrent_requests {
             Some(0) => None,

@@ -35,6 +35,21 @@ pub struct RouteMatch {
     pub params: Vec<(String, String)>,
 }
 
+impl RouteMatch {
+    /// The match of a request chained to `component` (`http://<component>.spin.internal`),
+    /// as Spin makes it (`RouteMatch::synthetic`): whatever the component's own routes,
+    /// it is reached as if mounted at `/...`, so `spin-path-info` is the whole path.
+    pub fn synthetic(component: &str, path: &str) -> RouteMatch {
+        RouteMatch {
+            component: component.to_string(),
+            raw_route: "/...".to_string(),
+            component_route: String::new(),
+            path_info: path.to_string(),
+            params: Vec::new(),
+        }
+    }
+}
+
 impl Route {
     pub fn parse(raw: &str, component: &str) -> Result<Route> {
         if !raw.starts_with('/') {
@@ -155,24 +170,6 @@ impl Router {
             })
             .map(|(_, m)| m)
     }
-
-    /// The route of one component, for requests chained to it directly.
-    ///
-    /// A component without a public route (`route = { private = true }`) is reached as if
-    /// mounted at `/...`.
-    pub fn route_of_component(&self, component: &str, path: &str) -> RouteMatch {
-        self.routes
-            .iter()
-            .filter(|r| r.component == component)
-            .find_map(|r| r.matches(path))
-            .unwrap_or_else(|| RouteMatch {
-                component: component.to_string(),
-                raw_route: "/...".to_string(),
-                component_route: String::new(),
-                path_info: path.to_string(),
-                params: Vec::new(),
-            })
-    }
 }
 
 #[cfg(test)]
@@ -243,6 +240,16 @@ mod tests {
         let m = r.route("/app/x").unwrap();
         assert_eq!(m.component_route, "");
         assert_eq!(m.path_info, "/app/x");
+    }
+
+    #[test]
+    fn a_chained_request_is_matched_as_if_mounted_at_the_root() {
+        let m = RouteMatch::synthetic("inventory", "/inventory/reservations");
+        assert_eq!(m.component, "inventory");
+        assert_eq!(m.raw_route, "/...");
+        assert_eq!(m.component_route, "");
+        assert_eq!(m.path_info, "/inventory/reservations");
+        assert!(m.params.is_empty());
     }
 
     #[test]

@@ -30,12 +30,14 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         tokio::spawn(async move {
+            // A request Spin cannot hand to a component fails the service, and hyper then
+            // closes the connection without an answer, as Spin's does.
             let service = service_fn(move |req| {
                 let app = app.clone();
                 async move {
-                    Ok::<_, std::convert::Infallible>(
-                        app.handle(req, Some(client_addr), Entry::Public).await,
-                    )
+                    app.handle(req, Entry::Public(client_addr))
+                        .await
+                        .inspect_err(|e| eprintln!("Error processing request: {e:#}"))
                 }
             });
             if let Err(e) = http1::Builder::new()
