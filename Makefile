@@ -10,14 +10,14 @@ TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
 .PHONY: run test setup build build-native build-components build-web migrate lint fmt \
-	test-rust test-web test-deploy test-bench-tools bench bench-host reliability demo-data fuzz
+	test-rust test-web test-deploy test-bench-tools test-spin test-scripts bench bench-host reliability demo-data fuzz
 
 include deploy/compose.mk
 
 run: setup build migrate
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
-test: setup build lint test-web test-deploy test-bench-tools test-rust
+test: setup build lint test-web test-deploy test-bench-tools test-scripts test-rust
 
 setup:
 	scripts/setup.sh
@@ -50,6 +50,18 @@ fmt:
 # Unit tests, host conformance and end-to-end tests (each starts the app on spin-host).
 test-rust:
 	cargo nextest run --workspace --release --no-fail-fast
+
+# The end-to-end suite against a real Spin: make test-spin SPIN=/path/to/spin. The harness
+# starts scripts/spin_as_host.py in place of spin-host; host-only tests are skipped
+# (.config/nextest.toml, profile `spin`).
+SPIN ?= spin
+test-spin: setup build-web build-components build-native
+	SPIN_HOST_BIN=$(CURDIR)/scripts/spin_as_host.py SPIN_BIN=$(SPIN) \
+		cargo nextest run --release -p e2e --profile spin
+
+# The stand-in that runs the harness on a real Spin: its argument mapping and its clean-up.
+test-scripts:
+	python3 -m unittest discover -s scripts -p 'test_*.py'
 
 # docker-compose.yml and the SpinKube manifests against their schemas.
 test-deploy:

@@ -16,7 +16,7 @@
 #   BENCH_SKIP_HOST_BUILD=1  use target/release/spin-host as it is (no `cargo build`)
 #   BENCH_WASMTIME_ARGS="-O pooling-memory-keep-resident=1048576"  extra `wasmtime serve`
 #                        flags, to see what an engine setting would change (the host's
-#                        own settings are in host/src/app.rs, build_engine)
+#                        own settings are Spin's, in host/src/engine.rs)
 #
 # Only 127.0.0.1 is ever loaded; every load run is bounded in time; both servers are
 # stopped on exit.

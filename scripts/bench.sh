@@ -148,6 +148,10 @@ start_host
 kill "$HOST_PID" && wait "$HOST_PID" 2>/dev/null || true
 start_host
 log "host pid $HOST_PID serving $BASE"
+# The engine's settings, as the host printed them (report.py records and prints them).
+BENCH_ENGINE_SETTINGS=$(grep -m1 "engine settings" "$WORK/host.log" || echo unknown)
+export BENCH_ENGINE_SETTINGS
+log "$BENCH_ENGINE_SETTINGS"
 
 rss_kb() { awk -v f="$2" '$1 == f":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 

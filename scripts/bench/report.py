@@ -66,6 +66,9 @@ def main(runs_file, csv_file, out, load_before, load_after, hwm, commit, duratio
         "host_vmhwm_kb_at_end": int(hwm),
         # The host's admission limit when the environment set one (else the host's default).
         "host_max_concurrent_requests": os.environ.get("SPIN_HOST_MAX_CONCURRENT_REQUESTS"),
+        # The wasmtime settings the host printed at start (Spin's, unless SPIN_WASMTIME_*
+        # overrode them): the figures predict Spin's only under Spin's settings.
+        "engine_settings": os.environ.get("BENCH_ENGINE_SETTINGS"),
         "runs": runs, "csv": csv_runs, "targets": checked,
     }
     with open(out, "w") as f:
@@ -84,6 +87,7 @@ def main(runs_file, csv_file, out, load_before, load_after, hwm, commit, duratio
     print(f"host peak RSS (VmHWM): {int(hwm) / 1024:.0f} MB; load average before "
           f"{load_before}, after {load_after}; {result['machine']['cores']} cores "
           f"({result['machine']['cpu']})")
+    print(f"engine: {result['engine_settings']}")
     print(f"raw results: {os.path.relpath(out)}")
 
 
