@@ -13,9 +13,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{
-    Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
-};
+use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -35,10 +33,9 @@ use crate::runtime_config::RuntimeConfig;
 use crate::state::{InstanceState, Services};
 use crate::variables::{AppVariables, ComponentVariables};
 
-/// Free instance slots that keep their memory for their component (see `build_engine`).
-const MAX_UNUSED_WARM_SLOTS: u32 = 16;
-
-/// The largest linear memory one instance may grow to.
+/// The largest linear memory one instance may grow to. Spin sets none unless its runtime
+/// configuration says `max_instance_memory`; the host is stricter on purpose, so a guest
+/// that leaks fails here first.
 const MAX_INSTANCE_MEMORY: usize = 256 << 20;
 /// How often running guests are interrupted so a request's time limit can be enforced.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -53,6 +50,8 @@ pub struct AppOptions {
     pub request_timeout: Duration,
     /// How many requests from the network run at once (`None`: no limit).
     pub max_concurrent_requests: Option<usize>,
+    /// The wasmtime engine's settings: Spin's (see `engine`).
+    pub engine: crate::engine::EngineSettings,
 }
 
 /// A component's configuration, shared by all its instances.
@@ -131,7 +130,7 @@ impl App {
             )?,
         });
 
-        let engine = build_engine()?;
+        let engine = crate::engine::build(&options.engine, perf_map_requested())?;
         let linker = build_linker(&engine)?;
 
         // perf reads a mapped file's own symbols, not the perf map: profiled code is
@@ -542,35 +541,6 @@ fn file_mount(app_dir: &Path, mount: &FileMount) -> Result<(PathBuf, String)> {
 /// /tmp/perf-<pid>.map), so a profile of the host shows where guest time goes.
 fn perf_map_requested() -> bool {
     std::env::var_os("SPIN_HOST_PERF_MAP").is_some_and(|v| v == "1")
-}
-
-fn build_engine() -> Result<Engine> {
-    let mut config = wasmtime::Config::new();
-    config.epoch_interruption(true);
-    if perf_map_requested() {
-        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
-    }
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(1000)
-        .total_core_instances(2000)
-        .total_memories(2000)
-        .total_tables(2000)
-        .max_memory_size(MAX_INSTANCE_MEMORY)
-        // Reset a freed slot in place (only its dirty pages, where the kernel can say
-        // which) instead of handing the memory back with madvise: the next instance then
-        // takes no page faults, and other cores get no TLB-flush interrupts. 2 MiB holds
-        // the stack, the data and a typical request's heap; what a large request touched
-        // beyond that is given back.
-        .linear_memory_keep_resident(2 << 20)
-        // A free slot keeps the pages its last instance touched (above) for the next
-        // instance of the same component. Beyond this many free slots, an instance that
-        // finds none of its own takes over the least recently used one instead of a
-        // fresh slot, so the pool's resident memory stops growing with every burst.
-        .max_unused_warm_slots(MAX_UNUSED_WARM_SLOTS)
-        .table_keep_resident(64 << 10)
-        .pagemap_scan(wasmtime::Enabled::Auto);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Ok(Engine::new(&config)?)
 }
 
 fn build_linker(engine: &Engine) -> Result<Linker<InstanceState>> {

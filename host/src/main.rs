@@ -4,6 +4,7 @@
 mod app;
 mod bindings;
 mod compiled;
+mod engine;
 mod incoming;
 mod key_value;
 mod manifest;
@@ -26,12 +27,6 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
-
-// Every request allocates a store, its WASI context and resource tables, and hyper's
-// buffers on whichever worker thread runs it: mimalloc's per-thread free lists make that
-// markedly cheaper than glibc's arenas.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -94,13 +89,9 @@ const MAX_BLOCKING_THREADS: usize = 8;
 
 fn main() -> Result<()> {
     let Command::Up(args) = Cli::parse().command;
-    // Before the instance pool is mapped: with transparent huge pages a guest that touches
-    // one page of its linear memory can be given 2 MiB, which every reset of the slot then
-    // splits again. Small pages keep each instance's footprint to what it used.
-    #[cfg(target_os = "linux")]
-    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
-        eprintln!("transparent huge pages stay enabled: {e}");
-    }
+    // Spin's engine, so that what the host measures predicts Spin (see `engine`).
+    let engine = engine::EngineSettings::from_env(|name| std::env::var(name).ok())?;
+    eprintln!("{engine}");
     let options = app::AppOptions {
         manifest: args.manifest,
         runtime_config: args.runtime_config,
@@ -115,6 +106,7 @@ fn main() -> Result<()> {
                     * std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
         },
+        engine,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
