@@ -383,7 +383,7 @@ async fn files_mounts_and_environment() {
 }
 
 #[tokio::test]
-async fn traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
+async fn host_only_traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
     let app = probe_with_host_args(&["--request-timeout", "2"]).await;
     assert_eq!(app.get("/probe/trap", None).await.status(), 500);
     assert_eq!(app.get("/probe/oom", None).await.status(), 500);
@@ -420,7 +420,7 @@ async fn quick_request_while_one_is_busy(max_concurrent_requests: &str) -> Durat
 }
 
 #[tokio::test]
-async fn requests_beyond_the_admission_limit_wait_for_a_running_one() {
+async fn host_only_requests_beyond_the_admission_limit_wait_for_a_running_one() {
     // The busy request ends 1.7 s after the quick one is sent.
     let waited = quick_request_while_one_is_busy("1").await;
     assert!(
@@ -435,7 +435,7 @@ async fn requests_beyond_the_admission_limit_wait_for_a_running_one() {
 }
 
 #[tokio::test]
-async fn chained_requests_need_no_admission() {
+async fn host_only_chained_requests_need_no_admission() {
     let app = probe_with_host_args(&["--max-concurrent-requests", "1"]).await;
     // The outer request holds the only permit while its chained call runs.
     let chained = chained_echo(&app).await;
@@ -443,7 +443,7 @@ async fn chained_requests_need_no_admission() {
 }
 
 #[tokio::test]
-async fn start_up_errors_name_their_cause() {
+async fn host_only_start_up_errors_name_their_cause() {
     let missing_variable = AppOptions {
         variables: vec![],
         ..probe_options()
@@ -519,7 +519,7 @@ async fn redis_trigger_runs_a_fresh_instance_per_message() {
 /// Components are compiled once into the cache folder and mapped from there: a second start
 /// compiles nothing and runs the code from the files it mapped.
 #[tokio::test]
-async fn compiled_components_are_cached_and_mapped_from_files() {
+async fn host_only_compiled_components_are_cached_and_mapped_from_files() {
     let cache = std::env::temp_dir().join(format!("compiled-{}", uuid::Uuid::new_v4().simple()));
     let mut options = probe_options();
     options.env = vec![("SPIN_HOST_CACHE_DIR".into(), cache.display().to_string())];
