@@ -3,9 +3,12 @@
 //! it over real HTTP.
 
 pub mod bench;
+mod redis_server;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -13,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub use redis_server::RedisServer;
 pub use reqwest::{Client, Response, StatusCode};
 
 /// The PostgreSQL server the tests create their databases on.
@@ -52,6 +56,13 @@ pub struct AppOptions {
     pub host_args: Vec<String>,
     /// Environment variables for the host process.
     pub env: Vec<(String, String)>,
+    /// Also run the webhook deliverer (`webhook-deliverer.toml`, on the same databases,
+    /// namespace and variables) under its supervisor, `scripts/deliverer.sh`, as `make run`
+    /// does. Only with the repository's `spin.toml`.
+    pub deliverer: bool,
+    /// The Redis (`host:port`) of the app's variables and key-value store, instead of the
+    /// shared one on 127.0.0.1:6379.
+    pub redis: Option<String>,
 }
 
 /// A running application with its own databases.
@@ -60,9 +71,47 @@ pub struct TestApp {
     pub client: Client,
     pub id: String,
     child: Child,
+    output: Output,
+    deliverer: Option<Supervised>,
     databases: Vec<String>,
     launch: Launch,
     _tmp: TempDir,
+}
+
+/// The lines a process printed on stdout so far (they are also forwarded to the test's
+/// output).
+#[derive(Clone, Default)]
+pub struct Output(Arc<Mutex<Vec<String>>>);
+
+impl Output {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn count(&self, pattern: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(pattern))
+            .count()
+    }
+}
+
+/// The deliverer's supervisor, in a process group of its own so that stopping it stops
+/// the deliverer it runs too.
+struct Supervised {
+    child: Child,
+    output: Output,
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: a plain system call; the group is the supervisor's own.
+            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
 }
 
 /// How the host was started, so [`TestApp::restart_host`] can start it again the same way.
@@ -100,6 +149,10 @@ impl TestApp {
         let mut variables: Vec<(String, String)> = Vec::new();
         let mut databases = Vec::new();
         if options.manifest.is_none() {
+            if let Some(redis) = &options.redis {
+                variables.push(("redis_host".into(), redis.clone()));
+                variables.push(("redis_url".into(), format!("redis://{redis}")));
+            }
             variables.push(("redis_namespace".into(), id.clone()));
             variables.push(("jwt_secret".into(), JWT_SECRET.into()));
             variables.push(("service_token".into(), SERVICE_TOKEN.into()));
@@ -124,7 +177,8 @@ impl TestApp {
                 tmp.0.join("kv.db").display()
             )
         } else {
-            "type = \"redis\"\nurl = \"redis://127.0.0.1:6379\"".to_string()
+            let redis = options.redis.as_deref().unwrap_or("127.0.0.1:6379");
+            format!("type = \"redis\"\nurl = \"redis://{redis}\"")
         };
         std::fs::write(
             &runtime_config,
@@ -144,7 +198,11 @@ impl TestApp {
             variables,
             options,
         };
-        let (child, base_url) = launch.start().await?;
+        let (child, base_url, output) = launch.start().await?;
+        let deliverer = match launch.options.deliverer {
+            true => Some(launch.start_deliverer(&id, &base_url).await?),
+            false => None,
+        };
 
         let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
         Ok(TestApp {
@@ -152,10 +210,30 @@ impl TestApp {
             client,
             id,
             child,
+            output,
+            deliverer,
             databases,
             launch,
             _tmp: tmp,
         })
+    }
+
+    /// What the host printed on stdout so far.
+    pub fn output(&self) -> &Output {
+        &self.output
+    }
+
+    /// What the deliverer's supervisor and the deliverer printed on stdout so far.
+    pub fn deliverer_output(&self) -> &Output {
+        &self.deliverer.as_ref().expect("no deliverer").output
+    }
+
+    /// Waits up to `limit` for the host to exit by itself; its status, or `None`.
+    pub async fn host_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .ok()
+            .map(|status| status.expect("waiting for the host"))
     }
 
     /// The host's process id (while it runs).
@@ -170,18 +248,35 @@ impl TestApp {
         let _ = self.child.wait().await;
     }
 
-    /// Kills the host (if it still runs) and starts it again on the same databases, Redis
-    /// namespace and variables. It listens on a new port: `base_url` is updated.
+    /// Kills the host (if it still runs), and the deliverer if there is one, and starts them
+    /// again on the same databases, Redis namespace and variables. The host listens on a new
+    /// port: `base_url` is updated.
     pub async fn restart_host(&mut self) {
         self.kill_host().await;
-        let (child, base_url) = self.launch.start().await.expect("restarting the host");
+        let had_deliverer = self.deliverer.take().is_some();
+        let (child, base_url, output) = self.launch.start().await.expect("restarting the host");
         self.child = child;
         self.base_url = base_url;
+        self.output = output;
+        if had_deliverer {
+            let deliverer = self.launch.start_deliverer(&self.id, &self.base_url).await;
+            self.deliverer = Some(deliverer.expect("restarting the deliverer"));
+        }
     }
 
     /// Runs the host with `options` expecting it to refuse to start; returns what it
     /// printed on stderr.
     pub async fn start_failure(options: AppOptions) -> String {
+        let output = Self::run_until_exit(options).await;
+        assert!(
+            !output.status.success(),
+            "the host was expected to fail to start"
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    /// Runs the host with `options` until it exits by itself (at most two minutes).
+    pub async fn run_until_exit(options: AppOptions) -> std::process::Output {
         let runtime_config = std::env::temp_dir().join(format!(
             "spin-shop-rc-{}.toml",
             uuid::Uuid::new_v4().simple()
@@ -193,7 +288,7 @@ impl TestApp {
             .unwrap_or_else(|| repo_root().join("spin.toml"));
         let mut command = host_command(&manifest, &runtime_config, &options.variables, &options);
         command
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let output = tokio::time::timeout(Duration::from_secs(120), command.output())
@@ -201,11 +296,7 @@ impl TestApp {
             .expect("the host should exit")
             .expect("running the host");
         let _ = std::fs::remove_file(&runtime_config);
-        assert!(
-            !output.status.success(),
-            "the host was expected to fail to start"
-        );
-        String::from_utf8_lossy(&output.stderr).into_owned()
+        output
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -325,43 +416,118 @@ impl TestApp {
 
 impl Launch {
     /// Starts the host; returns it once it serves, with its base URL.
-    async fn start(&self) -> Result<(Child, String)> {
+    async fn start(&self) -> Result<(Child, String, Output)> {
+        let manifest_variables = match self.options.deliverer {
+            true => for_manifest(&self.variables, &self.manifest, &deliverer_manifest())?,
+            false => self.variables.clone(),
+        };
         let mut command = host_command(
             &self.manifest,
             &self.runtime_config,
-            &self.variables,
+            &manifest_variables,
             &self.options,
         );
-        command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("running {}", host_binary().display()))?;
-
-        // The host prints `Serving http://ADDR` once it listens; everything after that
-        // (the components' log lines) is forwarded to the test's output.
-        let stdout = child.stdout.take().context("host stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let base_url = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(url) = line.strip_prefix("Serving ") {
-                    return Ok(url.trim().to_string());
-                }
-                println!("{line}");
-            }
-            bail!("the host exited before serving")
+        command.kill_on_drop(true);
+        // The host prints `Serving http://ADDR` once it listens.
+        let (child, url, output) = start_and_wait(command, "the host", |line| {
+            line.strip_prefix("Serving ")
+                .map(|url| url.trim().to_string())
         })
-        .await
-        .context("timed out waiting for the host to serve")??;
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                println!("{line}");
-            }
-        });
-        Ok((child, base_url))
+        .await?;
+        Ok((child, url, output))
     }
+
+    /// Starts the deliverer under `scripts/deliverer.sh`, which wakes it through the app at
+    /// `base_url`; returns once it has subscribed to the namespace `id`'s channel.
+    async fn start_deliverer(&self, id: &str, base_url: &str) -> Result<Supervised> {
+        let manifest = deliverer_manifest();
+        let variables = for_manifest(&self.variables, &manifest, &self.manifest)?;
+        let host = host_command(&manifest, &self.runtime_config, &variables, &self.options);
+        let host = host.as_std();
+        let mut command = Command::new(repo_root().join("scripts/deliverer.sh"));
+        command
+            .arg(format!("{base_url}/orders/webhooks/wake"))
+            .arg("--")
+            .arg(host.get_program())
+            .args(host.get_args())
+            .envs(self.options.env.iter().cloned())
+            .env("SERVICE_TOKEN", SERVICE_TOKEN)
+            // Quick restarts: a test waits for them.
+            .env("DELIVERER_MAX_BACKOFF", "2")
+            .process_group(0);
+        // Spin prints `<server>/<channel>: [<components>]` once it has subscribed.
+        let subscribed = format!("/{id}:webhooks: [webhooks]");
+        let (child, _, output) = start_and_wait(command, "the deliverer", |line| {
+            line.ends_with(&subscribed).then_some(())
+        })
+        .await?;
+        Ok(Supervised { child, output })
+    }
+}
+
+/// The deliverer's manifest, next to `spin.toml`.
+fn deliverer_manifest() -> PathBuf {
+    repo_root().join("webhook-deliverer.toml")
+}
+
+/// The variables `manifest` declares, and those no manifest declares (which the host then
+/// refuses, as for one app), of the variables given for `manifest` and `other`.
+fn for_manifest(
+    variables: &[(String, String)],
+    manifest: &Path,
+    other: &Path,
+) -> Result<Vec<(String, String)>> {
+    let (mine, theirs) = (declared(manifest)?, declared(other)?);
+    Ok(variables
+        .iter()
+        .filter(|(name, _)| mine.contains_key(name) || !theirs.contains_key(name))
+        .cloned()
+        .collect())
+}
+
+fn declared(manifest: &Path) -> Result<BTreeMap<String, toml::Value>> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(default)]
+        variables: BTreeMap<String, toml::Value>,
+    }
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    Ok(toml::from_str::<Manifest>(&text)?.variables)
+}
+
+/// Spawns `command` with its stdout read line by line (forwarded to the test's output and
+/// kept), until `ready` recognises a line; returns what it made of it.
+async fn start_and_wait<T>(
+    mut command: Command,
+    what: &str,
+    ready: impl Fn(&str) -> Option<T>,
+) -> Result<(Child, T, Output)> {
+    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = command.spawn().with_context(|| format!("running {what}"))?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let output = Output::default();
+    let seen = output.clone();
+    let value = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await? {
+            println!("{line}");
+            seen.0.lock().unwrap().push(line.clone());
+            if let Some(value) = ready(&line) {
+                return Ok(value);
+            }
+        }
+        bail!("{what} exited before it was ready")
+    })
+    .await
+    .with_context(|| format!("timed out waiting for {what}"))??;
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            println!("{line}");
+            seen.0.lock().unwrap().push(line);
+        }
+    });
+    Ok((child, value, output))
 }
 
 fn host_command(
@@ -396,6 +562,7 @@ pub struct TestUser {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        self.deliverer.take();
         let databases = std::mem::take(&mut self.databases);
         // Drop runs inside the test's runtime; the databases are dropped from a thread of
         // our own so no runtime is blocked on.

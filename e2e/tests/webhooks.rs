@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use e2e::{AppOptions, SERVICE_TOKEN, TestApp};
+use e2e::{AppOptions, TestApp};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -221,6 +221,7 @@ async fn app_with_variables(urls: &[String], extra: &[(&str, &str)]) -> TestApp 
     variables.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     TestApp::spawn_with(AppOptions {
         variables,
+        deliverer: true,
         ..Default::default()
     })
     .await
@@ -572,22 +573,9 @@ async fn a_host_restart_in_the_middle_loses_nothing() {
     let events = outbox_events(&app).await;
     assert_eq!(events, 4);
 
-    // Nothing wakes the deliverer after a restart until an order changes or a scheduler
-    // calls the wake-up endpoint: this test is that scheduler (every 2 s).
-    let base = app.base_url.clone();
-    let client = app.client.clone();
-    let scheduler = tokio::spawn(async move {
-        loop {
-            let _ = client
-                .post(format!("{base}/orders/webhooks/wake"))
-                .bearer_auth(SERVICE_TOKEN)
-                .send()
-                .await;
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    });
+    // No order changes from here on: what wakes the restarted deliverer is its
+    // supervisor's wake-up once it has subscribed.
     all_delivered(&app, &admin, 4, Duration::from_secs(60)).await;
-    scheduler.abort();
     // At least once: every event arrived, some perhaps twice (the ones in flight).
     assert_eq!(receiver.event_ids().len(), 4);
     for r in receiver.received() {

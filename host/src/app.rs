@@ -241,12 +241,6 @@ impl App {
                 .max_concurrent_requests
                 .map(|n| Arc::new(Semaphore::new(n))),
         });
-        for s in &subscriptions {
-            println!(
-                "Redis trigger: channel {:?} on {} → {}",
-                s.channel, s.address, s.component
-            );
-        }
         crate::redis_trigger::start(app.clone(), subscriptions);
         Ok(app)
     }

@@ -118,6 +118,11 @@ fn main() -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let app = app::App::load(&options)?;
+        if app.router().routes().is_empty() {
+            // Like `spin up` of an app with only Redis triggers: nothing listens, and the
+            // process runs until its trigger fails (see `redis_trigger`) or it is stopped.
+            return std::future::pending().await;
+        }
         server::serve(app, args.listen).await
     })
 }
