@@ -2303,8 +2303,21 @@ async fn hostile_input_gets_a_clear_error_and_never_a_500() {
                 .unwrap()
         }
     };
+    // Spin refuses a header value that is not UTF-8 itself, before any component runs:
+    // a 500 with an empty body (crates/trigger-http/src/headers.rs, prepare_request_headers).
+    let refused = keyed(b"k\xff\xfe").await;
+    assert_eq!(refused.status(), 500, "key with non-UTF-8 bytes");
+    assert_eq!(
+        refused.text().await.unwrap(),
+        "",
+        "key with non-UTF-8 bytes"
+    );
     expect
-        .check("key with non-ASCII bytes", keyed(b"k\xff\xfe").await, 422)
+        .check(
+            "key with non-ASCII UTF-8",
+            keyed("clé".as_bytes()).await,
+            422,
+        )
         .await;
     expect
         .check("key with spaces", keyed(b"a b").await, 422)

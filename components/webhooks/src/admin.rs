@@ -22,7 +22,7 @@ use spin_sdk::pg4::{Connection, DbValue};
 use crate::store::{int, text};
 
 pub fn router() -> Router {
-    Routes::new("webhooks")
+    Routes::new("webhooks", "/orders/webhooks")
         .at(
             "/healthz",
             &[(Method::Get, |_, _, _| Ok(health::healthz()))],

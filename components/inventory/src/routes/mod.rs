@@ -12,7 +12,7 @@ use spin_sdk::http::{Method, Params, Router};
 use utoipa::OpenApi;
 
 pub fn router() -> Router {
-    Routes::new("inventory")
+    Routes::new("inventory", "/inventory")
         .service_endpoints(document)
         .at(
             "/",

@@ -67,10 +67,10 @@ pub async fn export(req: Request, ctx: Rc<RequestContext>) -> ApiResult<Streamed
     })
 }
 
-/// Whether `req` asks for the export (the path within the component, as Spin gives it).
+/// Whether `req` asks for the export.
 pub fn is_export(req: &Request) -> bool {
     *req.method() == Method::Get
-        && req.header("spin-path-info").and_then(|v| v.as_str()) == Some("/export/csv")
+        && req.path() == service_kit::routing::under(super::BASE, "/export/csv")
 }
 
 /// The CSV rows of one page of orders, after whatever `file` holds.

@@ -13,7 +13,7 @@ use spin_sdk::http::{Method, Params, Router};
 use utoipa::OpenApi;
 
 pub fn router() -> Router {
-    Routes::new("users")
+    Routes::new("users", "/users")
         .service_endpoints(document)
         .at("/register", &[(Method::Post, auth::register)])
         .at("/login", &[(Method::Post, auth::login)])
