@@ -568,3 +568,99 @@ async fn host_only_compiled_components_are_cached_and_mapped_from_files() {
     drop(app);
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+// ---------------------------------------------------------------------------------------
+// The Redis trigger ends the app when its Redis is not there (Spin's crates/trigger-redis
+// and src/commands/up.rs), always against a redis-server of the test's own.
+
+/// An app with one HTTP route and one Redis trigger on `redis_url`, in a folder of its own.
+fn redis_trigger_manifest(redis_url: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("redis-trigger-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = repo_root().join("target/wasm32-wasip2/release");
+    let manifest = dir.join("spin.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"redis-trigger\"\n\
+             [application.trigger.redis]\naddress = \"{redis_url}\"\n\
+             [[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n\
+             [[trigger.redis]]\nchannel = \"messages\"\ncomponent = \"listener\"\n\
+             [component.probe]\nsource = \"{wasm}/probe.wasm\"\n\
+             [component.probe.variables]\ncomponent_name = \"probe\"\n\
+             [component.listener]\nsource = \"{wasm}/listener.wasm\"\nkey_value_stores = [\"default\"]\n",
+            wasm = wasm.display()
+        ),
+    )
+    .unwrap();
+    manifest
+}
+
+#[tokio::test]
+async fn a_redis_trigger_that_cannot_connect_at_start_ends_the_host() {
+    // A port where nothing listens: a server started and stopped again.
+    let mut redis = e2e::RedisServer::start().await;
+    redis.stop().await;
+    let output = TestApp::run_until_exit(AppOptions {
+        manifest: Some(redis_trigger_manifest(&redis.url())),
+        ..Default::default()
+    })
+    .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Error: Redis trigger failed to connect to {}",
+            redis.address()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("A trigger exited unexpectedly. Terminating."),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_trigger_that_loses_its_server_ends_the_host_and_its_routes() {
+    let mut redis = e2e::RedisServer::start().await;
+    let mut app = TestApp::spawn_with(AppOptions {
+        manifest: Some(redis_trigger_manifest(&redis.url())),
+        ..Default::default()
+    })
+    .await;
+    let subscribed = format!("\t{}/messages: [listener]", redis.address());
+    for _ in 0..100 {
+        if app.output().count(&subscribed) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.output().count(&subscribed),
+        1,
+        "{:?}",
+        app.output().lines()
+    );
+    assert!(app.get("/probe/", None).await.status().as_u16() < 500);
+
+    redis.stop().await;
+    let status = app.host_exit(Duration::from_secs(10)).await;
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "the host should exit with 1"
+    );
+    assert!(
+        app.output()
+            .count("A trigger exited unexpectedly. Terminating.")
+            == 1,
+        "{:?}",
+        app.output().lines()
+    );
+    let answer = app.client.get(app.url("/probe/")).send().await;
+    assert!(answer.is_err(), "HTTP still answers: {answer:?}");
+}
