@@ -363,3 +363,60 @@ async fn orders_keep_their_instants_and_the_outbox_stays_utc() {
             < 60.0
     );
 }
+
+/// The services' SQL keeps to UTC `timestamp`s: no `timestamptz` (it cannot cross Spin's
+/// API), and no `now()` or other session-zoned clock or conversion, which would turn a
+/// stored UTC time into another zone's wall-clock time wherever the server is not in UTC.
+#[test]
+fn the_services_sql_uses_utc_timestamps_only() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dirs = [
+        "components/users/src",
+        "components/inventory/src",
+        "components/orders/src",
+        "components/webhooks/src",
+        "crates/service-kit/src",
+    ];
+    let zoned = [
+        "timestamptz",
+        "with time zone",
+        "at time zone",
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtimestamp",
+    ];
+    let mut found = Vec::new();
+    let mut files = dirs.map(|d| root.join(d)).to_vec();
+    let mut scanned = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        scanned += 1;
+        let source = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in source.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            let lower = code.to_ascii_lowercase();
+            // `now()` itself, not `utc_now()`, `Utc::now()` or `wake_webhooks_now()`.
+            let sql_now = lower.match_indices("now()").any(|(i, _)| {
+                lower[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | ':' | '.')))
+            });
+            if sql_now || zoned.iter().any(|z| lower.contains(z)) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, code));
+            }
+        }
+    }
+    assert!(scanned > 20, "only {scanned} files scanned");
+    assert!(found.is_empty(), "zoned time in SQL:\n{}", found.join("\n"));
+}

@@ -2,7 +2,7 @@
 //! across calls).
 
 use service_kit::conditions::contains_pattern;
-use service_kit::db::{self, UNIQUE_VIOLATION};
+use service_kit::db::{self, Guarded, UNIQUE_VIOLATION};
 use service_kit::money::Money;
 use service_kit::query::Page;
 use service_kit::{ApiError, ApiResult, Conditions};
@@ -100,12 +100,16 @@ pub fn get(conn: &Connection, id: i64) -> ApiResult<Option<Item>> {
     rows.rows.first().map(|r| item_from_row(r)).transpose()
 }
 
+/// Creates an item; a SKU that exists already (also one inserted by a concurrent request,
+/// which the insert waits for) → 409. No row back is the conflict: an error would not say
+/// so on every Spin version (`service_kit::db::sqlstate`).
 pub fn insert(conn: &Connection, item: &NewItem) -> ApiResult<Item> {
     let rows = conn
         .query(
             &format!(
                 "INSERT INTO items (sku, qty, name, price) \
-                 VALUES ($1, $2, $3::text, $4::text::numeric) RETURNING {ITEM_COLUMNS}"
+                 VALUES ($1, $2, $3::text, $4::text::numeric) \
+                 ON CONFLICT (sku) DO NOTHING RETURNING {ITEM_COLUMNS}"
             ),
             &[
                 item.sku.as_str().to_string().into(),
@@ -115,22 +119,27 @@ pub fn insert(conn: &Connection, item: &NewItem) -> ApiResult<Item> {
             ],
         )
         .map_err(|e| duplicate_sku(e, &item.sku))?;
-    item_from_row(&rows.rows[0])
+    match rows.rows.first() {
+        Some(row) => item_from_row(row),
+        None => Err(sku_taken(&item.sku)),
+    }
 }
 
-/// Applies a partial update; `None` when there is no such item.
+/// Applies a partial update; `None` when there is no such item, 409 when another item has
+/// the new SKU.
 pub fn update(conn: &Connection, id: i64, patch: &ItemPatch) -> ApiResult<Option<Item>> {
     // For name and price, $n says whether the field was sent and $n+1 is its new value.
-    let rows = conn.query(
-        &format!(
-            "UPDATE items SET \
-                 sku = COALESCE($2::text, sku), \
-                 qty = COALESCE($3::bigint, qty), \
-                 name = CASE WHEN $4 THEN $5::text ELSE name END, \
-                 price = CASE WHEN $6 THEN $7::text::numeric ELSE price END, \
-                 updated_at = now() \
-             WHERE id = $1 RETURNING {ITEM_COLUMNS}"
-        ),
+    let outcome = db::update_unless_taken(
+        conn,
+        "UPDATE items SET \
+             sku = COALESCE($2::text, sku), \
+             qty = COALESCE($3::bigint, qty), \
+             name = CASE WHEN $4 THEN $5::text ELSE name END, \
+             price = CASE WHEN $6 THEN $7::text::numeric ELSE price END, \
+             updated_at = utc_now() \
+         WHERE id = $1",
+        "EXISTS (SELECT 1 FROM items WHERE sku = $2::text AND id <> $1)",
+        ITEM_COLUMNS,
         &[
             id.into(),
             patch.sku.as_ref().map(|s| s.as_str().to_string()).into(),
@@ -144,12 +153,20 @@ pub fn update(conn: &Connection, id: i64, patch: &ItemPatch) -> ApiResult<Option
             patch.price.is_some().into(),
             patch.price.flatten().map(|p| p.to_db()).into(),
         ],
-    );
-    let rows = match (rows, &patch.sku) {
-        (Err(e), Some(sku)) => return Err(duplicate_sku(e, sku)),
-        (rows, _) => rows?,
-    };
-    rows.rows.first().map(|r| item_from_row(r)).transpose()
+        |e| match &patch.sku {
+            Some(sku) => duplicate_sku(e, sku),
+            None => e.into(),
+        },
+    )?;
+    match outcome {
+        Guarded::Changed(row) => item_from_row(&row).map(Some),
+        Guarded::Missing => Ok(None),
+        // Only a new SKU ($2 not NULL) can be taken.
+        Guarded::Taken => Err(patch.sku.as_ref().map_or_else(
+            || ApiError::internal("an unchanged SKU was taken"),
+            sku_taken,
+        )),
+    }
 }
 
 /// Deletes an item; `false` when there is no such item. An item that holds stock for an
@@ -164,10 +181,16 @@ pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
     }
 }
 
-/// Maps a unique violation on the SKU to 409; anything else to the usual error.
+fn sku_taken(sku: &Sku) -> ApiError {
+    ApiError::conflict(format!("an item with SKU {sku} already exists"))
+}
+
+/// Maps a unique violation on the SKU to 409 (only where Spin reports its code: the
+/// statements check for a taken SKU themselves, this covers the rare race); anything else
+/// to the usual error.
 fn duplicate_sku(err: PgError, sku: &Sku) -> ApiError {
     if db::sqlstate(&err) == Some(UNIQUE_VIOLATION) {
-        ApiError::conflict(format!("an item with SKU {sku} already exists"))
+        sku_taken(sku)
     } else {
         err.into()
     }

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use service_kit::conditions::contains_pattern;
-use service_kit::db::{self, UNIQUE_VIOLATION};
+use service_kit::db::{self, Guarded, UNIQUE_VIOLATION};
 use service_kit::query::Page;
 use service_kit::{ApiError, ApiResult, Conditions, Role};
-use spin_sdk::pg4::{Connection, Decode, ParameterValue, RowSet};
+use spin_sdk::pg4::{Connection, Decode, ParameterValue, PgError, RowSet};
 
 use crate::user::{COLUMNS, User};
 
@@ -76,17 +76,9 @@ impl Store {
         })
     }
 
-    /// Runs a statement. The only unique key a statement can violate is the email (ids
-    /// come from an identity column), so a unique violation is always a taken email.
+    /// Runs a statement; see [`email_taken_or_error`] for its errors.
     fn query(&self, sql: &str, params: &[ParameterValue]) -> ApiResult<RowSet> {
-        self.conn
-            .query(sql, params)
-            .map_err(|err| match db::sqlstate(&err) {
-                Some(UNIQUE_VIOLATION) => {
-                    ApiError::conflict("a user with this email already exists")
-                }
-                _ => db::db_error(err),
-            })
+        self.conn.query(sql, params).map_err(email_taken_or_error)
     }
 
     fn users(&self, sql: &str, params: &[ParameterValue]) -> ApiResult<Vec<User>> {
@@ -118,12 +110,14 @@ impl Store {
     }
 
     /// Creates an account; an email that exists already (also one inserted by a
-    /// concurrent request a moment ago) → 409.
+    /// concurrent request a moment ago, which the insert waits for) → 409. No row back
+    /// is the conflict: an error would not say so on every Spin version
+    /// (`service_kit::db::sqlstate`).
     pub fn insert(&self, new: &NewUser) -> ApiResult<User> {
         self.user(
             &format!(
                 "INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, $4) \
-                 RETURNING {COLUMNS}"
+                 ON CONFLICT ((lower(email))) DO NOTHING RETURNING {COLUMNS}"
             ),
             &[
                 new.name.to_string().into(),
@@ -132,7 +126,7 @@ impl Store {
                 new.role.as_str().to_string().into(),
             ],
         )?
-        .ok_or_else(|| ApiError::internal("INSERT returned no row"))
+        .ok_or_else(email_taken)
     }
 
     /// One page of the filtered list, newest first, and the filtered total, in one
@@ -164,19 +158,21 @@ impl Store {
         Ok((users, total))
     }
 
-    /// Applies `changes`; `None` when there is no such user.
+    /// Applies `changes`; `None` when there is no such user, 409 when another account
+    /// has the new email.
     pub fn update(&self, id: i64, changes: Changes) -> ApiResult<Option<User>> {
-        self.user(
-            &format!(
-                "UPDATE users SET \
-                   name = COALESCE($2::text, name), \
-                   email = COALESCE($3::text, email), \
-                   role = COALESCE($4::text, role), \
-                   is_active = COALESCE($5::boolean, is_active), \
-                   password_hash = COALESCE($6::text, password_hash), \
-                   updated_at = now() \
-                 WHERE id = $1 RETURNING {COLUMNS}"
-            ),
+        let outcome = db::update_unless_taken(
+            &self.conn,
+            "UPDATE users SET \
+               name = COALESCE($2::text, name), \
+               email = COALESCE($3::text, email), \
+               role = COALESCE($4::text, role), \
+               is_active = COALESCE($5::boolean, is_active), \
+               password_hash = COALESCE($6::text, password_hash), \
+               updated_at = utc_now() \
+             WHERE id = $1",
+            "EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($3::text) AND id <> $1)",
+            COLUMNS,
             &[
                 id.into(),
                 changes.name.into(),
@@ -185,14 +181,20 @@ impl Store {
                 changes.is_active.into(),
                 changes.password_hash.into(),
             ],
-        )
+            email_taken_or_error,
+        )?;
+        match outcome {
+            Guarded::Taken => Err(email_taken()),
+            Guarded::Missing => Ok(None),
+            Guarded::Changed(row) => User::from_row(&row).map(Some),
+        }
     }
 
     pub fn set_preferences(&self, id: i64, preferences: &Value) -> ApiResult<Option<User>> {
         let json = spin_sdk::pg4::jsonb(preferences).map_err(ApiError::internal)?;
         self.user(
             &format!(
-                "UPDATE users SET preferences = $2, updated_at = now() \
+                "UPDATE users SET preferences = $2, updated_at = utc_now() \
                  WHERE id = $1 RETURNING {COLUMNS}"
             ),
             &[id.into(), json],
@@ -211,7 +213,7 @@ impl Store {
         let rows = self.query(
             "SELECT count(*), \
                     count(*) FILTER (WHERE is_active), \
-                    count(*) FILTER (WHERE created_at >= now() - interval '7 days'), \
+                    count(*) FILTER (WHERE created_at >= utc_now() - interval '7 days'), \
                     COALESCE((SELECT jsonb_object_agg(role, n) \
                               FROM (SELECT role, count(*) AS n FROM users GROUP BY role) r), \
                              '{}'::jsonb) \
@@ -235,12 +237,12 @@ impl Store {
     pub fn signups_per_day(&self, days: i64) -> ApiResult<Vec<(String, i64)>> {
         let rows = self.query(
             "WITH days AS ( \
-               SELECT (now() AT TIME ZONE 'UTC')::date - i AS day \
+               SELECT utc_now()::date - i AS day \
                FROM generate_series(0, $1::int - 1) AS i) \
              SELECT d.day, count(u.id) FROM days d \
              LEFT JOIN users u \
-               ON u.created_at >= d.day::timestamp AT TIME ZONE 'UTC' \
-              AND u.created_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC' \
+               ON u.created_at >= d.day::timestamp \
+              AND u.created_at < (d.day + 1)::timestamp \
              GROUP BY d.day ORDER BY d.day",
             // An `int4` parameter: `date - n` needs an integer, and PostgreSQL clients
             // refuse to bind a 64-bit value to an `int4` placeholder.
@@ -283,7 +285,7 @@ impl Store {
                   AS input(name, email, role, is_active, password_hash) \
              ON CONFLICT ((lower(email))) DO UPDATE SET \
                name = excluded.name, role = excluded.role, is_active = excluded.is_active, \
-               updated_at = now() \
+               updated_at = utc_now() \
              RETURNING id, email, (xmax = 0) AS created",
             &[
                 text_array(rows.iter().map(|r| r.name.clone())),
@@ -305,6 +307,20 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict("a user with this email already exists")
+}
+
+/// A unique violation is always a taken email: the only other unique key is the id, which
+/// comes from an identity column. Only where Spin reports its code, so the statements
+/// that can take an email check for it themselves; this covers the rare race.
+fn email_taken_or_error(err: PgError) -> ApiError {
+    match db::sqlstate(&err) {
+        Some(UNIQUE_VIOLATION) => email_taken(),
+        _ => db::db_error(err),
     }
 }
 

@@ -147,8 +147,8 @@ fn retry(req: &Request, ctx: &RequestContext, params: &Params) -> ApiResult<Resp
     let conn = db::connect()?;
     let rows = conn.query(
         "UPDATE webhook_deliveries \
-            SET status = 'pending', attempts = 0, next_attempt_at = now(), \
-                lease_token = NULL, lease_until = NULL, updated_at = now() \
+            SET status = 'pending', attempts = 0, next_attempt_at = utc_now(), \
+                lease_token = NULL, lease_until = NULL, updated_at = utc_now() \
           WHERE id = $1 AND status = 'failed' RETURNING id",
         &[id.into()],
     )?;

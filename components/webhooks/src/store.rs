@@ -52,7 +52,7 @@ pub fn fan_out(conn: &Connection, urls: &[String]) -> Result<usize> {
             CROSS JOIN jsonb_array_elements_text($1::text::jsonb) WITH ORDINALITY AS u (url, position) \
             ORDER BY n.seq, u.position \
            ON CONFLICT (event_seq, url) DO NOTHING) \
-         UPDATE webhook_outbox o SET fanned_out_at = now() \
+         UPDATE webhook_outbox o SET fanned_out_at = utc_now() \
            FROM new_events n WHERE o.seq = n.seq \
          RETURNING o.seq",
         &[urls.into(), (FAN_OUT_BATCH as i64).into()],
@@ -84,12 +84,12 @@ pub fn claim(conn: &Connection, token: &str, limit: i64, lease: Duration) -> Res
             WHERE status = 'pending' ORDER BY order_id, url, event_seq), \
          due AS (\
            SELECT d.id FROM webhook_deliveries d JOIN head h ON h.id = d.id \
-            WHERE d.status = 'pending' AND d.next_attempt_at <= now() \
-              AND (d.lease_until IS NULL OR d.lease_until < now()) \
+            WHERE d.status = 'pending' AND d.next_attempt_at <= utc_now() \
+              AND (d.lease_until IS NULL OR d.lease_until < utc_now()) \
             ORDER BY d.next_attempt_at, d.id LIMIT $2 \
             FOR UPDATE OF d SKIP LOCKED) \
          UPDATE webhook_deliveries d \
-            SET lease_token = $1, lease_until = now() + $3::bigint * interval '1 millisecond' \
+            SET lease_token = $1, lease_until = utc_now() + $3::bigint * interval '1 millisecond' \
            FROM due, webhook_outbox o \
           WHERE d.id = due.id AND o.seq = d.event_seq \
          RETURNING d.id, d.url, d.attempts, o.event_id::text, o.event, o.payload",
@@ -130,15 +130,15 @@ pub fn record(conn: &Connection, id: i64, token: &str, outcome: &Recorded) -> Re
         "WITH d AS (\
            UPDATE webhook_deliveries \
               SET attempts = attempts + 1, status = $3, \
-                  next_attempt_at = now() + $4::bigint * interval '1 millisecond', \
+                  next_attempt_at = utc_now() + $4::bigint * interval '1 millisecond', \
                   last_status_code = $5::int, last_error = $6::text, \
-                  delivered_at = CASE WHEN $3 = 'delivered' THEN now() END, \
-                  lease_token = NULL, lease_until = NULL, updated_at = now() \
+                  delivered_at = CASE WHEN $3 = 'delivered' THEN utc_now() END, \
+                  lease_token = NULL, lease_until = NULL, updated_at = utc_now() \
             WHERE id = $1 AND lease_token = $2 RETURNING id) \
          INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, attempted_at, duration_ms) \
          SELECT d.id, \
                 coalesce((SELECT max(a.attempt) FROM webhook_attempts a WHERE a.delivery_id = d.id), 0) + 1, \
-                $5::int, $6::text, now() - $7::bigint * interval '1 millisecond', $7::bigint::int \
+                $5::int, $6::text, utc_now() - $7::bigint * interval '1 millisecond', $7::bigint::int \
            FROM d \
          RETURNING delivery_id",
         &[
@@ -178,7 +178,7 @@ pub fn backlog(conn: &Connection) -> Result<Backlog> {
             WHERE status = 'pending' ORDER BY order_id, url, event_seq) \
          SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE fanned_out_at IS NULL), \
                 (SELECT ceil(1000 * extract(epoch FROM \
-                          min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - now()))::bigint \
+                          min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at))) - utc_now()))::bigint \
                    FROM head)",
         &[],
     )?;
@@ -198,8 +198,8 @@ pub fn hold_runner(conn: &Connection, token: &str, ttl: Duration) -> Result<bool
     let rows = run(
         conn,
         "taking the runner lease",
-        "UPDATE webhook_runner SET token = $1, lease_until = now() + $2::bigint * interval '1 millisecond' \
-          WHERE id = 1 AND (token = $1 OR lease_until IS NULL OR lease_until < now()) \
+        "UPDATE webhook_runner SET token = $1, lease_until = utc_now() + $2::bigint * interval '1 millisecond' \
+          WHERE id = 1 AND (token = $1 OR lease_until IS NULL OR lease_until < utc_now()) \
          RETURNING id",
         &[token.to_string().into(), millis(ttl).into()],
     )?;

@@ -91,7 +91,7 @@ pub fn import(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Resp
                  qty = EXCLUDED.qty, \
                  name = COALESCE(EXCLUDED.name, items.name), \
                  price = COALESCE(EXCLUDED.price, items.price), \
-                 updated_at = now() \
+                 updated_at = utc_now() \
              RETURNING xmax = 0 AS created \
          ) \
          SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) \

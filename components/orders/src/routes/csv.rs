@@ -159,7 +159,7 @@ fn parse_row(table: &Table, row: &Row) -> Result<ImportRow, Vec<FieldError>> {
     let total = cells.optional("total", |v| v.parse::<Money>().map_err(|e| e.to_string()));
     let created_at = cells.optional("created_at", |v| {
         DateTime::parse_from_rfc3339(v)
-            .map(|_| v.to_string())
+            .map(|t| service_kit::time::to_db_text(&t.to_utc()))
             .map_err(|_| "must be an RFC 3339 timestamp".to_string())
     });
     let (Some(id), Some(user_id), Some(items), true) =

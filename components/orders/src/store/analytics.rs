@@ -22,7 +22,7 @@ pub fn summary(conn: &Connection, visible: &Conditions) -> ApiResult<Summary> {
         &format!(
             "SELECT count(*), \
                     coalesce(sum(o.total) FILTER (WHERE o.status <> 'cancelled'), 0)::text, \
-                    count(*) FILTER (WHERE o.created_at >= now() - interval '7 days') \
+                    count(*) FILTER (WHERE o.created_at >= utc_now() - interval '7 days') \
                FROM orders o WHERE {filter}"
         ),
         &visible.params,
@@ -63,13 +63,13 @@ pub fn daily(conn: &Connection, mut visible: Conditions, days: i64) -> ApiResult
     let filter = visible.sql();
     let rows = conn.query(
         &format!(
-            "WITH today AS (SELECT (now() AT TIME ZONE 'UTC')::date AS d) \
+            "WITH today AS (SELECT utc_now()::date AS d) \
              SELECT day::date::text, count(o.id), \
                     coalesce(sum(o.total) FILTER (WHERE o.status <> 'cancelled'), 0)::text \
                FROM today, generate_series((today.d - {back}::bigint::int)::timestamp, today.d::timestamp, interval '1 day') AS day \
                LEFT JOIN orders o \
-                 ON o.created_at >= day AT TIME ZONE 'UTC' \
-                AND o.created_at < (day + interval '1 day') AT TIME ZONE 'UTC' \
+                 ON o.created_at >= day \
+                AND o.created_at < day + interval '1 day' \
                 AND {filter} \
               GROUP BY day ORDER BY day"
         ),

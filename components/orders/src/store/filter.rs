@@ -53,11 +53,11 @@ pub fn listing(caller: &Caller, query: &Query) -> ApiResult<Conditions> {
     }
     if let Some(from) = instant(query, "from", Bound::Start)? {
         let p = conditions.bind(from);
-        conditions.and(format!("o.created_at >= {p}::text::timestamptz"));
+        conditions.and(format!("o.created_at >= {p}::text::timestamp"));
     }
     if let Some(to) = instant(query, "to", Bound::End)? {
         let p = conditions.bind(to);
-        conditions.and(format!("o.created_at < {p}::text::timestamptz"));
+        conditions.and(format!("o.created_at < {p}::text::timestamp"));
     }
     Ok(conditions)
 }
@@ -93,7 +93,7 @@ fn instant(query: &Query, name: &str, bound: Bound) -> ApiResult<Option<String>>
             "datetime_parsing",
         ))
     })?;
-    Ok(Some(service_kit::time::format_utc(&instant)))
+    Ok(Some(service_kit::time::to_db_text(&instant)))
 }
 
 #[cfg(test)]
@@ -127,9 +127,13 @@ mod tests {
         let c = listing(&user(), &q).unwrap();
         assert_eq!(c.params.len(), 5);
         assert!(c.sql().contains("o.status = $2"));
-        assert!(c.sql().contains("o.created_at < $5::text::timestamptz"));
-        assert!(matches!(&c.params[4], ParameterValue::Str(s) if s == "2026-02-01T00:00:00Z"));
+        assert!(c.sql().contains("o.created_at < $5::text::timestamp"));
+        assert!(matches!(&c.params[4], ParameterValue::Str(s) if s == "2026-02-01 00:00:00"));
         assert!(matches!(&c.params[2], ParameterValue::Str(s) if s == "abc"));
+        // An instant with an offset is bound as its UTC wall-clock time.
+        let q = Query::parse("from=2026-01-01T02:00:00%2B05:45");
+        let c = listing(&user(), &q).unwrap();
+        assert!(matches!(&c.params[1], ParameterValue::Str(s) if s == "2025-12-31 20:15:00"));
     }
 
     #[test]

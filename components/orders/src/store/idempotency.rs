@@ -62,8 +62,8 @@ pub fn claim(conn: &Connection, key: &Key, body: &[u8], order_id: &OrderId) -> A
             "INSERT INTO idempotency_keys AS k (user_id, key, request_hash, order_id) \
              VALUES ($1, $2, sha256($3::bytea), $4) \
              ON CONFLICT (user_id, key) DO UPDATE \
-                SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, created_at = now() \
-              WHERE k.created_at < now() - interval '{ABANDONED_AFTER}' \
+                SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, created_at = utc_now() \
+              WHERE k.created_at < utc_now() - interval '{ABANDONED_AFTER}' \
                 AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = k.order_id) \
              RETURNING 1"
         ),

@@ -17,7 +17,8 @@ pub struct ImportRow {
     pub total: Money,
     pub status: Status,
     pub items: Items,
-    /// Only used for new orders: an existing order keeps its creation time.
+    /// Only used for new orders: an existing order keeps its creation time. UTC, as
+    /// `service_kit::time::to_db_text` writes it.
     pub created_at: Option<String>,
 }
 
@@ -33,13 +34,13 @@ pub fn upsert(conn: &Connection, rows: &[ImportRow], actor: i64) -> ApiResult<Co
     let result = conn.query(
         "WITH input AS (\
            SELECT * FROM jsonb_to_recordset($1::text::jsonb) \
-                AS r(id text, user_id bigint, total numeric, status text, items jsonb, created_at timestamptz)), \
+                AS r(id text, user_id bigint, total numeric, status text, items jsonb, created_at timestamp)), \
          o AS (\
            INSERT INTO orders AS o (id, user_id, total, status, items, created_at) \
-           SELECT id, user_id, total, status, items, coalesce(created_at, now()) FROM input \
+           SELECT id, user_id, total, status, items, coalesce(created_at, utc_now()) FROM input \
            ON CONFLICT (id) DO UPDATE \
               SET user_id = EXCLUDED.user_id, total = EXCLUDED.total, status = EXCLUDED.status, \
-                  items = EXCLUDED.items, updated_at = now(), deleted_at = NULL \
+                  items = EXCLUDED.items, updated_at = utc_now(), deleted_at = NULL \
            RETURNING o.id, o.status, (xmax = 0) AS inserted), \
          events AS (\
            INSERT INTO order_events (order_id, event_type, description, old_value, new_value, user_id) \

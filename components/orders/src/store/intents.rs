@@ -57,11 +57,11 @@ pub fn claim_stale(
     let rows = conn.query(
         &format!(
             "UPDATE order_intents i \
-                SET claim_token = $1, claimed_until = now() + interval '{CLAIM_SECONDS} seconds' \
+                SET claim_token = $1, claimed_until = utc_now() + interval '{CLAIM_SECONDS} seconds' \
               WHERE i.order_id IN ( \
                     SELECT order_id FROM order_intents \
-                     WHERE created_at < now() - interval '{stale_seconds} seconds' \
-                       AND (claimed_until IS NULL OR claimed_until < now()) \
+                     WHERE created_at < utc_now() - interval '{stale_seconds} seconds' \
+                       AND (claimed_until IS NULL OR claimed_until < utc_now()) \
                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
              RETURNING i.order_id, i.user_id"
         ),

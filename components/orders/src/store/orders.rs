@@ -94,12 +94,13 @@ pub fn insert(conn: &Connection, row: &NewRow, event: NewEvent) -> ApiResult<Ord
          o AS (\
            INSERT INTO orders (id, user_id, status, total, items) \
            SELECT $1, $2, $3, $4::text::numeric, $5::text::jsonb \
-            WHERE NOT $7::boolean OR EXISTS (SELECT 1 FROM i) RETURNING *), \
+            WHERE NOT $7::boolean OR EXISTS (SELECT 1 FROM i) \
+           ON CONFLICT (id) DO NOTHING RETURNING *), \
          {} \
          SELECT {ORDER_COLUMNS} FROM o",
         events::insert_cte("o", "$6")
     );
-    let result = conn.query(
+    let rows = conn.query(
         &statement,
         &[
             id_param(row.id),
@@ -110,21 +111,22 @@ pub fn insert(conn: &Connection, row: &NewRow, event: NewEvent) -> ApiResult<Ord
             events::param(&[event]).into(),
             row.intent.into(),
         ],
-    );
-    match result {
-        Ok(rows) => one_order(rows)?.ok_or_else(|| {
-            if row.intent {
-                eprintln!(
-                    "order {}: its intent was taken by reconciliation before the insert",
-                    row.id
-                );
-                ApiError::unavailable("the order took too long to record; try again")
-            } else {
-                ApiError::internal("insert returned no row")
-            }
-        }),
-        Err(e) if db::sqlstate(&e) == Some(db::UNIQUE_VIOLATION) => Err(duplicate_id(row.id)),
-        Err(e) => Err(e.into()),
+    )?;
+    match one_order(rows)? {
+        Some(order) => Ok(order),
+        // ON CONFLICT DO NOTHING: another request recorded this id meanwhile. A result,
+        // not a unique violation, which Spin 3.6 would report without its SQLSTATE.
+        None if id_taken(conn, row.id)? => Err(duplicate_id(row.id)),
+        None if row.intent => {
+            eprintln!(
+                "order {}: its intent was taken by reconciliation before the insert",
+                row.id
+            );
+            Err(ApiError::unavailable(
+                "the order took too long to record; try again",
+            ))
+        }
+        None => Err(ApiError::internal("insert returned no row")),
     }
 }
 
@@ -149,10 +151,10 @@ pub fn lease(conn: &Connection, id: &OrderId, caller: &Caller) -> ApiResult<Leas
     let token = uuid::Uuid::new_v4().to_string();
     let rows = conn.query(
         &format!(
-            "UPDATE orders o SET lease_token = $2, lease_until = now() + interval '{LEASE_SECONDS} seconds' \
+            "UPDATE orders o SET lease_token = $2, lease_until = utc_now() + interval '{LEASE_SECONDS} seconds' \
                FROM (SELECT id, lease_token AS previous FROM orders WHERE id = $1) p \
               WHERE o.id = $1 AND p.id = o.id AND o.deleted_at IS NULL AND ($3 OR o.user_id = $4) \
-                AND (o.lease_until IS NULL OR o.lease_until < now()) \
+                AND (o.lease_until IS NULL OR o.lease_until < utc_now()) \
              RETURNING {ORDER_COLUMNS}, p.previous IS NOT NULL"
         ),
         &[
@@ -187,13 +189,13 @@ pub fn lease_interrupted(
     let token = uuid::Uuid::new_v4().to_string();
     let rows = conn.query(
         &format!(
-            "UPDATE orders o SET lease_token = $1, lease_until = now() + interval '{LEASE_SECONDS} seconds' \
+            "UPDATE orders o SET lease_token = $1, lease_until = utc_now() + interval '{LEASE_SECONDS} seconds' \
               WHERE o.id IN ( \
                     SELECT id FROM orders \
                      WHERE lease_token IS NOT NULL AND deleted_at IS NULL \
-                       AND lease_until < now() - interval '{stale_seconds} seconds' \
+                       AND lease_until < utc_now() - interval '{stale_seconds} seconds' \
                      ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED) \
-                AND o.lease_until < now() \
+                AND o.lease_until < utc_now() \
              RETURNING {ORDER_COLUMNS}"
         ),
         &[token.clone().into(), limit.into()],
@@ -234,7 +236,7 @@ pub fn commit_change(
     let statement = format!(
         "WITH o AS (\
            UPDATE orders SET status = $3, items = $4::text::jsonb, total = $5::text::numeric, \
-                  updated_at = now(), lease_token = NULL, lease_until = NULL \
+                  updated_at = utc_now(), lease_token = NULL, lease_until = NULL \
             WHERE id = $1 AND lease_token = $2 RETURNING *), \
          {} \
          SELECT {ORDER_COLUMNS} FROM o",
@@ -258,7 +260,7 @@ pub fn commit_change(
 pub fn commit_delete(conn: &Connection, lease: &Lease, event: NewEvent) -> ApiResult<()> {
     let statement = format!(
         "WITH o AS (\
-           UPDATE orders SET deleted_at = now(), updated_at = now(), lease_token = NULL, lease_until = NULL \
+           UPDATE orders SET deleted_at = utc_now(), updated_at = utc_now(), lease_token = NULL, lease_until = NULL \
             WHERE id = $1 AND lease_token = $2 RETURNING id), \
          {} \
          SELECT id FROM o",
@@ -364,7 +366,7 @@ impl OldestFirst {
             let created_at = page.bind(created_at);
             let id = page.bind(id);
             page.and(format!(
-                "(o.created_at, o.id) > ({created_at}::text::timestamptz, {id})"
+                "(o.created_at, o.id) > ({created_at}::text::timestamp, {id})"
             ));
         }
         let rows = conn.query(
