@@ -664,3 +664,270 @@ async fn a_redis_trigger_that_loses_its_server_ends_the_host_and_its_routes() {
     let answer = app.client.get(app.url("/probe/")).send().await;
     assert!(answer.is_err(), "HTTP still answers: {answer:?}");
 }
+
+/// The probe at `caller` (one of its routes) sends a POST to `url`; its JSON says what
+/// came back (`{"status", "body"}`, or `{"error"}`).
+async fn chained(app: &TestApp, caller: &str, url: &str) -> e2e::Response {
+    app.get(&format!("{caller}/outbound?url={}", encode(url)), None)
+        .await
+}
+
+/// Spin routes a chained request as if its component were mounted at `/...`
+/// (`RouteMatch::synthetic`), whatever the component's own route, without the `Host`
+/// header it drops from every outbound request, from client address 0.0.0.0:0.
+#[tokio::test]
+async fn chained_requests_are_matched_as_if_mounted_at_the_root() {
+    let mut options = probe_options();
+    options
+        .variables
+        .push(("chain_url".into(), "http://things.spin.internal".into()));
+    let app = TestApp::spawn_with(options).await;
+    for (target, component) in [
+        (
+            "http://things.spin.internal/things/42/headers?x=1",
+            "things",
+        ),
+        (
+            "http://backend.spin.internal/things/42/headers?x=1",
+            "backend",
+        ),
+    ] {
+        let caller = if component == "things" {
+            "/fallback"
+        } else {
+            "/probe"
+        };
+        let reply: Value = chained(&app, caller, target).await.json().await.unwrap();
+        assert_eq!(reply["status"], 200, "{reply}");
+        let body: Value = serde_json::from_str(reply["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["component"], component);
+        let headers = &body["headers"];
+        assert_eq!(headers["spin-path-info"], "/things/42/headers", "{body}");
+        assert_eq!(headers["spin-matched-route"], "/...");
+        assert_eq!(headers["spin-raw-component-route"], "/...");
+        assert_eq!(headers["spin-component-route"], "");
+        assert_eq!(headers["spin-base-path"], "/");
+        assert_eq!(
+            headers["spin-full-url"],
+            "http://localhost/things/42/headers?x=1"
+        );
+        assert_eq!(headers["spin-client-addr"], "0.0.0.0:0");
+        assert!(headers.get("spin-path-match-id").is_none(), "{headers}");
+    }
+}
+
+/// A chained request to a component that has no HTTP trigger traps the caller in Spin
+/// ("unknown routing destination"): the caller's client gets a 500.
+#[tokio::test]
+async fn chaining_to_a_component_without_an_http_trigger_traps_the_caller() {
+    let mut options = probe_options();
+    options
+        .variables
+        .push(("chain_url".into(), "http://listener.spin.internal".into()));
+    let app = TestApp::spawn_with(options).await;
+    let response = chained(&app, "/fallback", "http://listener.spin.internal/echo").await;
+    assert_eq!(response.status(), 500);
+    // The same caller still chains to a component with one.
+    let reply: Value = chained(&app, "/probe", "http://backend.spin.internal/echo")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["status"], 200, "{reply}");
+}
+
+/// Spin reads every header value as UTF-8 after routing: one that is not fails the
+/// request with an empty 500 and the component never runs; UTF-8 beyond ASCII is fine.
+#[tokio::test]
+async fn a_header_value_that_is_not_utf8_is_refused_before_the_component_runs() {
+    let app = probe().await;
+    let send = |path: &'static str, value: &'static [u8]| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(path))
+                .header(
+                    "x-value",
+                    reqwest::header::HeaderValue::from_bytes(value).unwrap(),
+                )
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let refused = send("/probe/headers", b"k\xff").await;
+    assert_eq!(refused.status(), 500);
+    assert_eq!(refused.text().await.unwrap(), "");
+    assert_eq!(send("/probe/headers", "zoë".as_bytes()).await.status(), 200);
+    // Routing comes first: no route is still a 404, and Spin's has no body.
+    let unrouted = send("/nothing-here", b"k\xff").await;
+    assert_eq!(unrouted.status(), 404);
+    assert_eq!(unrouted.text().await.unwrap(), "");
+}
+
+/// What the host sends back on a raw connection for `request`, until it closes.
+async fn raw_exchange(app: &TestApp, request: &str) -> String {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the host closes the connection")
+        .unwrap_or_default();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Spin takes the request's authority from the `Host` header or the request line, which
+/// must agree; without one, or with two that differ, it answers nothing and closes.
+#[tokio::test]
+async fn a_request_without_a_usable_host_gets_no_answer() {
+    let app = probe().await;
+    let ok = raw_exchange(
+        &app,
+        "GET /probe/headers HTTP/1.1\r\nhost: probe.test\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.contains("http://probe.test/probe/headers"), "{ok}");
+    for request in [
+        "GET /probe/headers HTTP/1.0\r\n\r\n",
+        "GET http://a.test/probe/headers HTTP/1.1\r\nhost: b.test\r\n\r\n",
+        "GET /probe/headers HTTP/1.1\r\nhost: not a host\r\n\r\n",
+    ] {
+        assert_eq!(raw_exchange(&app, request).await, "", "{request:?}");
+    }
+}
+
+/// How many clients of the shared Redis subscribe to `channel` (`PUBSUB NUMSUB`).
+async fn subscribers(channel: &str) -> i64 {
+    let mut stream = tokio::net::TcpStream::connect("127.0.0.1:6379")
+        .await
+        .unwrap();
+    let command = format!(
+        "*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n${}\r\n{channel}\r\n",
+        channel.len()
+    );
+    stream.write_all(command.as_bytes()).await.unwrap();
+    let mut reply = vec![0u8; 512];
+    let n = stream.read(&mut reply).await.unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]).into_owned();
+    let count = reply.rsplit(':').next().unwrap().trim();
+    count
+        .parse()
+        .unwrap_or_else(|_| panic!("PUBSUB NUMSUB said {reply:?}"))
+}
+
+/// `--component-id` (`spin up -c`): only the named components run, with their triggers.
+#[tokio::test]
+async fn component_id_runs_only_the_named_components() {
+    let channel = format!("probe-{}", uuid::Uuid::new_v4().simple());
+    let mut options = probe_options();
+    options
+        .variables
+        .push(("redis_channel".into(), channel.clone()));
+    options.host_args = ["-c", "probe", "--component-id", "backend"]
+        .map(String::from)
+        .to_vec();
+    let app = TestApp::spawn_with(options).await;
+
+    // `exact`'s route is gone: the probe's wildcard takes its path.
+    let response = app.get("/probe/exact", None).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "probe: no such probe /exact"
+    );
+    let gone = app.get("/things/1/headers", None).await;
+    assert_eq!(gone.status(), 404);
+    assert_eq!(gone.text().await.unwrap(), "");
+    // A selected component chains to another selected one.
+    let reply: Value = chained(&app, "/probe", "http://backend.spin.internal/echo")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["status"], 200, "{reply}");
+    // The Redis trigger's component is not selected: nothing subscribes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(subscribers(&channel).await, 0);
+}
+
+#[tokio::test]
+async fn component_id_refuses_unknown_components_and_chaining_to_left_out_ones() {
+    let start = |args: &[&str]| {
+        let host_args = args.iter().map(|a| a.to_string()).collect();
+        TestApp::start_failure(AppOptions {
+            host_args,
+            ..probe_options()
+        })
+    };
+    let unknown = start(&["-c", "nope"]).await;
+    assert!(
+        unknown.contains("Specified component \"nope\" not found in application"),
+        "{unknown}"
+    );
+    // `probe` lists http://backend.spin.internal in its allowed_outbound_hosts.
+    let left_out = start(&["-c", "probe"]).await;
+    assert!(
+        left_out.contains(
+            "Selected component 'probe' cannot use service chaining to unselected component"
+        ),
+        "{left_out}"
+    );
+}
+
+/// A templated allowed host is not checked at start, so a selected component may name a
+/// component left out; chaining to it then traps, as to any unknown component.
+#[tokio::test]
+async fn chaining_to_a_component_left_out_traps_the_caller() {
+    let mut options = probe_options();
+    options.host_args = ["-c", "fallback"].map(String::from).to_vec();
+    let app = TestApp::spawn_with(options).await;
+    let response = chained(&app, "/fallback", "http://backend.spin.internal/echo").await;
+    assert_eq!(response.status(), 500);
+}
+
+/// The services deployed apart, as SpinKube's selective deployment runs them: users and
+/// inventory in one app, orders in another that reaches them by URL. Every service routes
+/// on its full path, so an order goes through.
+#[tokio::test]
+async fn the_services_run_apart_and_reach_each_other_by_url() {
+    let backends = TestApp::spawn_with(AppOptions {
+        host_args: ["-c", "users", "-c", "inventory"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    })
+    .await;
+    let orders = TestApp::spawn_with(AppOptions {
+        host_args: ["-c", "orders"].map(String::from).to_vec(),
+        variables: vec![
+            ("users_url".into(), backends.base_url.clone()),
+            ("inventory_url".into(), backends.base_url.clone()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(orders.get("/users/healthz", None).await.status(), 404);
+
+    let admin = backends.admin_token().await;
+    let created = backends
+        .post(
+            "/inventory/",
+            Some(&admin),
+            &serde_json::json!({ "sku": "APART-1", "qty": 5, "price": 2.5 }),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let user = backends.register_user().await;
+    let order = orders
+        .post(
+            "/orders/",
+            Some(&user.token),
+            &serde_json::json!({ "items": [{ "sku": "APART-1", "quantity": 2, "price": "2.5" }] }),
+        )
+        .await;
+    assert_eq!(order.status(), 201, "{}", order.text().await.unwrap());
+    assert_eq!(backends.stock("APART-1").await, 3);
+}

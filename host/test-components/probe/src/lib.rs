@@ -21,6 +21,8 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
     };
     let body = match path.as_str() {
         "/headers" | "" | "/" => headers(&req),
+        // A chained request's path info is its whole path (`/things/42/headers`).
+        p if p.ends_with("/headers") => headers(&req),
         "/variable" => match spin_sdk::variables::get(&arg("name")) {
             Ok(value) => json!({ "value": value }),
             Err(e) => json!({ "error": format!("{e:?}") }),
