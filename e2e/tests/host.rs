@@ -8,13 +8,15 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PG: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+/// The probe's `scratch` key-value store: in memory unless a test points it elsewhere.
+const SCRATCH_IN_MEMORY: &str = "[key_value_store.scratch]\ntype = \"spin\"\n";
 
 fn probe_options() -> AppOptions {
     AppOptions {
         manifest: Some(repo_root().join("host/test-components/spin.toml")),
         variables: vec![("api_token".into(), "t0ken".into())],
         extra_runtime_config: format!(
-            "[key_value_store.local]\ntype = \"spin\"\npath = \"{}\"\n",
+            "[key_value_store.local]\ntype = \"spin\"\npath = \"{}\"\n{SCRATCH_IN_MEMORY}",
             std::env::temp_dir()
                 .join(format!("probe-kv-{}.db", uuid::Uuid::new_v4().simple()))
                 .display()
@@ -930,4 +932,397 @@ async fn the_services_run_apart_and_reach_each_other_by_url() {
         .await;
     assert_eq!(order.status(), 201, "{}", order.text().await.unwrap());
     assert_eq!(backends.stock("APART-1").await, 3);
+}
+
+// Conformance of key-value, Redis, variables and allowed_outbound_hosts with Spin 3.6.3 and
+// 4.0.2: each test pins one behaviour of Spin's source (see the host's documentation).
+
+/// What the probe got back from one key-value call on `store`: `value` or `error`.
+async fn kv_call(app: &TestApp, store: &str, op: &str, key: &str, value: &str) -> Value {
+    get_json(
+        app,
+        &format!("/probe/stores/kv?store={store}&op={op}&key={key}&value={value}"),
+    )
+    .await
+}
+
+/// What the probe got back from one Redis call on `url`: `value` or `error`.
+async fn redis_call(app: &TestApp, url: &str, op: &str, key: &str, extra: &str) -> Value {
+    get_json(
+        app,
+        &format!(
+            "/probe/stores/redis?url={}&op={op}&key={key}&{extra}",
+            encode(url)
+        ),
+    )
+    .await
+}
+
+fn error_of(answer: &Value) -> &str {
+    answer["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error: {answer}"))
+}
+
+/// The probe app with its `scratch` key-value store configured by `config`.
+fn probe_with_scratch(config: &str) -> AppOptions {
+    let mut options = probe_options();
+    options.extra_runtime_config = options.extra_runtime_config.replace(
+        SCRATCH_IN_MEMORY,
+        &format!("[key_value_store.scratch]\n{config}\n"),
+    );
+    options
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// An HTTP server that answers every request `201 hello`; returns its port.
+async fn http_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello")
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+/// A one-component app around the probe, mounted at `/...`: `variables` is the body of
+/// `[variables]`, `component` what follows the component's `source`.
+fn probe_manifest(variables: &str, component: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("conformance-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("spin.toml");
+    let wasm = repo_root().join("target/wasm32-wasip2/release/probe.wasm");
+    std::fs::write(
+        &manifest,
+        format!(
+            "spin_manifest_version = 2\n[application]\nname = \"conformance\"\n[variables]\n{variables}\n\
+             [[trigger.http]]\nroute = \"/...\"\ncomponent = \"probe\"\n\
+             [component.probe]\nsource = \"{}\"\n{component}\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    manifest
+}
+
+async fn outbound_from(app: &TestApp, url: &str) -> Value {
+    get_json(app, &format!("/outbound?url={}", encode(url))).await
+}
+
+#[tokio::test]
+async fn key_value_redis_keeps_keys_and_values_as_they_are_and_memory_stores_persist() {
+    let app = probe().await;
+    let key = format!("kv-conformance-{}", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        kv_call(&app, "default", "set", &key, "v1").await["value"],
+        "()"
+    );
+    // Spin's Redis store adds no prefix and ignores the label: the key is the Redis key.
+    let raw = redis_call(&app, "redis://127.0.0.1:6379", "get", &key, "").await;
+    assert_eq!(raw["value"], "Some(\"v1\")", "{raw}");
+    assert_eq!(
+        kv_call(&app, "default", "delete", &key, "").await["value"],
+        "()"
+    );
+    assert_eq!(
+        kv_call(&app, "default", "get", &key, "").await["value"],
+        "None"
+    );
+
+    // A `type = "spin"` store without a path lives in memory for as long as the app runs.
+    assert_eq!(
+        kv_call(&app, "scratch", "set", "k", "kept").await["value"],
+        "()"
+    );
+    assert_eq!(
+        kv_call(&app, "scratch", "get", "k", "").await["value"],
+        "Some(\"kept\")"
+    );
+
+    let unlisted = kv_call(&app, "nowhere", "open", "", "").await;
+    assert!(error_of(&unlisted).contains("AccessDenied"), "{unlisted}");
+}
+
+#[tokio::test]
+async fn store_labels_and_runtime_config_mistakes_fail_the_start() {
+    let mut no_scratch = probe_options();
+    no_scratch.extra_runtime_config = no_scratch
+        .extra_runtime_config
+        .replace(SCRATCH_IN_MEMORY, "");
+    let err = TestApp::start_failure(no_scratch).await;
+    assert!(
+        err.contains(r#"unknown key_value_stores label "scratch" for component "probe""#),
+        "{err}"
+    );
+
+    let err =
+        TestApp::start_failure(probe_with_scratch("type = \"redis\"\nurl = \"http://x\"")).await;
+    assert!(err.contains("Invalid Redis URL"), "{err}");
+
+    let mut unused = probe_options();
+    unused
+        .extra_runtime_config
+        .push_str("[key_value_stores.typo]\ntype = \"spin\"\n");
+    let err = TestApp::start_failure(unused).await;
+    assert!(
+        err.contains("unused runtime config key(s): key_value_stores"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn key_value_and_redis_when_redis_is_down() {
+    // A Redis store that never connected: `open` fails with the client's error.
+    let never = TestApp::spawn_with(probe_with_scratch(&format!(
+        "type = \"redis\"\nurl = \"redis://127.0.0.1:{}\"",
+        closed_port()
+    )))
+    .await;
+    let open = kv_call(&never, "scratch", "open", "", "").await;
+    assert!(
+        error_of(&open).contains("Other(") && error_of(&open).contains("Connection refused"),
+        "{open}"
+    );
+
+    let mut redis = e2e::RedisServer::start().await;
+    let app = TestApp::spawn_with(probe_with_scratch(&format!(
+        "type = \"redis\"\nurl = \"{}\"",
+        redis.url()
+    )))
+    .await;
+    assert_eq!(
+        kv_call(&app, "scratch", "set", "k", "v").await["value"],
+        "()"
+    );
+    assert_eq!(
+        redis_call(&app, &redis.url(), "open", "", "").await["value"],
+        "opened"
+    );
+
+    redis.stop().await;
+    // Once connected, Spin's store opens whatever happens; its calls fail with `other`.
+    assert_eq!(
+        kv_call(&app, "scratch", "open", "", "").await["value"],
+        "opened"
+    );
+    let get = kv_call(&app, "scratch", "get", "k", "").await;
+    assert!(error_of(&get).contains("Other("), "{get}");
+    // The Redis API connects at every `open` in Spin: it fails there.
+    let open = redis_call(&app, &redis.url(), "open", "", "").await;
+    assert!(
+        error_of(&open).contains("Other(") && error_of(&open).contains("Connection refused"),
+        "{open}"
+    );
+
+    redis.resume().await;
+    let mut answer = Value::Null;
+    for _ in 0..50 {
+        answer = kv_call(&app, "scratch", "get", "k", "").await;
+        if answer["value"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        answer["value"], "None",
+        "reconnected to the emptied server: {answer}"
+    );
+    assert_eq!(
+        redis_call(&app, &redis.url(), "open", "", "").await["value"],
+        "opened"
+    );
+}
+
+#[tokio::test]
+async fn redis_errors_are_spins() {
+    let app = probe().await;
+    let url = "redis://127.0.0.1:6379";
+    let key = format!("redis-conformance-{}", uuid::Uuid::new_v4().simple());
+
+    // Not allowed, or not a URL: invalid-address.
+    for bad in ["redis://localhost:6379", "not a url"] {
+        let open = redis_call(&app, bad, "open", "", "").await;
+        assert!(error_of(&open).contains("InvalidAddress"), "{bad}: {open}");
+    }
+    let open = redis_call(&app, "http://127.0.0.1:6379", "open", "", "").await;
+    assert!(error_of(&open).contains("InvalidAddress"), "{open}");
+
+    // A failed conversion is type-error only for `sadd`; elsewhere it is `other`.
+    let script = "return redis.call('SADD', KEYS[1], string.char(255))";
+    let added = redis_call(
+        &app,
+        url,
+        "execute",
+        "EVAL",
+        &format!("args={}|1|{key}", encode(script)),
+    )
+    .await;
+    assert_eq!(
+        added["value"]
+            .as_str()
+            .unwrap()
+            .replace("RedisResult::", ""),
+        "[Int64(1)]",
+        "{added}"
+    );
+    let members = redis_call(&app, url, "smembers", &key, "").await;
+    assert!(
+        error_of(&members).contains("Other(") && !error_of(&members).contains("TypeError("),
+        "{members}"
+    );
+
+    // A command the server refuses is `other` with the server's words.
+    let wrong_type = redis_call(&app, url, "get", &key, "").await;
+    assert!(error_of(&wrong_type).contains("WRONGTYPE"), "{wrong_type}");
+    let nested = redis_call(
+        &app,
+        url,
+        "execute",
+        "EVAL",
+        &format!("args={}|0", encode("return {1, redis.error_reply('boom')}")),
+    )
+    .await;
+    assert!(
+        error_of(&nested).contains("Other(") && error_of(&nested).contains("boom"),
+        "{nested}"
+    );
+    redis_call(&app, url, "execute", "DEL", &format!("args={key}")).await;
+}
+
+#[tokio::test]
+async fn variables_errors_are_spins() {
+    let app = probe().await;
+    let undefined = get_json(&app, "/probe/variable?name=nope").await;
+    assert!(
+        error_of(&undefined).contains(r#"Undefined("no variable for \"probe\".\"nope\"")"#),
+        "{undefined}"
+    );
+    let invalid = get_json(&app, "/probe/variable?name=Nope").await;
+    assert!(
+        error_of(&invalid).contains(r#"InvalidName("\"Nope\": invalid character 'N'"#),
+        "{invalid}"
+    );
+
+    let neither = probe_manifest("loose = {}", "");
+    let err = TestApp::start_failure(AppOptions {
+        manifest: Some(neither),
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        err.contains("must be `required` OR have a `default`"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn allowed_outbound_hosts_are_templated_parsed_and_matched_as_in_spin() {
+    let port = http_server().await;
+    // Templates name application variables; the component has none of its own.
+    let variables = format!(
+        "below = {{ default = \"{}\" }}\nport = {{ default = \"{port}\" }}\nabove = {{ default = \"{}\" }}",
+        port - 1,
+        port + 1
+    );
+    let app = TestApp::spawn_with(AppOptions {
+        manifest: Some(probe_manifest(
+            &variables,
+            "allowed_outbound_hosts = [\"http://127.0.0.1:{{ port }}..{{ above }}\", \
+             \"http://localhost:{{ below }}..{{ port }}\", \"HTTP://127.0.0.2:*\", \
+             \"http://*.spin.internal\"]",
+        )),
+        ..Default::default()
+    })
+    .await;
+    let reached = outbound_from(&app, &format!("http://127.0.0.1:{port}/")).await;
+    assert_eq!(reached["status"], 201, "{reached}");
+    for denied in [
+        // A range excludes its end.
+        format!("http://localhost:{port}/"),
+        // Schemes match exactly.
+        format!("http://127.0.0.2:{port}/"),
+        // `*.spin.internal` means the app's components only.
+        "http://nope.spin.internal/".to_string(),
+    ] {
+        let answer = outbound_from(&app, &denied).await;
+        assert!(
+            error_of(&answer).contains("HttpRequestDenied"),
+            "{denied}: {answer}"
+        );
+    }
+    let chained = outbound_from(&app, "http://probe.spin.internal/echo").await;
+    assert_eq!(chained["status"], 200, "{chained}");
+
+    for (hosts, expected) in [
+        (
+            "\"insecure:allow-all\"",
+            "'insecure:allow-all' is not allowed",
+        ),
+        ("\"http://example.com/path\"", "must not include a path"),
+        (
+            "\"http://example.com:80/path\"",
+            "has a path but is not allowed to",
+        ),
+        (
+            "\"ftp://example.com\"",
+            "does not have a known default port",
+        ),
+        (
+            "\"http://a*.example.com\"",
+            "wildcards are allowed only as subdomains",
+        ),
+    ] {
+        let manifest = probe_manifest("", &format!("allowed_outbound_hosts = [{hosts}]"));
+        let err = TestApp::start_failure(AppOptions {
+            manifest: Some(manifest),
+            ..Default::default()
+        })
+        .await;
+        assert!(err.contains(expected), "{hosts}: {err}");
+    }
+    // A component variable is not an application variable.
+    let manifest = probe_manifest(
+        "",
+        "allowed_outbound_hosts = [\"http://{{ mine }}\"]\n[component.probe.variables]\nmine = \"127.0.0.1\"",
+    );
+    let err = TestApp::start_failure(AppOptions {
+        manifest: Some(manifest),
+        ..Default::default()
+    })
+    .await;
+    assert!(err.contains("unknown variable `mine`"), "{err}");
+}
+
+#[tokio::test]
+async fn outbound_http_connection_errors_are_spins() {
+    let app = TestApp::spawn_with(AppOptions {
+        manifest: Some(probe_manifest("", "allowed_outbound_hosts = [\"*://*:*\"]")),
+        ..Default::default()
+    })
+    .await;
+    let refused = outbound_from(&app, &format!("http://127.0.0.1:{}/", closed_port())).await;
+    assert!(
+        error_of(&refused).contains("ConnectionRefused"),
+        "{refused}"
+    );
+    let unknown = outbound_from(&app, "http://no-such-host.invalid/").await;
+    assert!(
+        error_of(&unknown).contains(
+            r#"DnsError(DnsErrorPayload { rcode: Some("address not available"), info-code: Some(0) })"#
+        ),
+        "{unknown}"
+    );
 }

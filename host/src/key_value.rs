@@ -148,7 +148,7 @@ async fn redis_call<T>(
         Ok(v) => Ok(v),
         Err(e) => {
             if crate::redis_pool::is_connection_error(&e) {
-                pool.mark_failed(url, &e).await;
+                pool.forget(url).await;
             }
             Err(Error::Other(e.to_string()))
         }

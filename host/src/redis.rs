@@ -54,7 +54,7 @@ impl InstanceState {
         if let Err(e) = &result
             && crate::redis_pool::is_connection_error(e)
         {
-            self.services.redis.mark_failed(&address, e).await;
+            self.services.redis.forget(&address).await;
         }
         Ok(result)
     }

@@ -59,20 +59,18 @@ impl RedisPool {
         match redis::cmd("PING").query_async::<()>(&mut conn).await {
             Ok(()) => Ok(conn),
             Err(e) if is_connection_error(&e) => {
-                self.0.lock().await.remove(address);
+                self.forget(address).await;
                 self.get(address).await
             }
             Err(e) => Err(e.to_string()),
         }
     }
 
-    /// Forgets a connection whose server went away, so the next call reconnects (or
-    /// fails fast) instead of waiting on a dead socket.
-    pub async fn mark_failed(&self, address: &str, error: &redis::RedisError) {
-        self.0.lock().await.insert(
-            address.to_string(),
-            Slot::Failed(Instant::now(), error.to_string()),
-        );
+    /// Forgets a connection whose server went away, so the next call reconnects (and, if
+    /// the server is still gone, fails fast with that attempt's error) instead of
+    /// waiting on a dead socket.
+    pub async fn forget(&self, address: &str) {
+        self.0.lock().await.remove(address);
     }
 }
 
@@ -81,7 +79,10 @@ async fn connect(address: &str) -> Result<ConnectionManager, String> {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(CONNECT_TIMEOUT)
         .set_response_timeout(RESPONSE_TIMEOUT)
-        .set_number_of_retries(1);
+        // No retries of its own (backon waits a second between them): a refused connection
+        // reports the refusal at once, as Spin's fresh connection does, and the pool
+        // decides when to try again.
+        .set_number_of_retries(0);
     tokio::time::timeout(
         CONNECT_TIMEOUT * 2,
         ConnectionManager::new_with_config(client, config),

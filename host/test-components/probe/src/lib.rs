@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
+
+mod stores;
 use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
 
 #[http_component]
@@ -21,6 +23,8 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
     };
     let body = match path.as_str() {
         "/headers" | "" | "/" => headers(&req),
+        "/stores/kv" => stores::key_value(&arg),
+        "/stores/redis" => stores::redis(&arg),
         // A chained request's path info is its whole path (`/things/42/headers`).
         p if p.ends_with("/headers") => headers(&req),
         "/variable" => match spin_sdk::variables::get(&arg("name")) {

@@ -1,0 +1,60 @@
+//! One key-value or Redis call per request, answering the value or the error exactly as
+//! the guest got it (`Debug` of the WIT error), so tests can compare with Spin's.
+//!
+//! `/stores/kv?store=&op=open|get|set|delete&key=&value=` and
+//! `/stores/redis?url=&op=open|get|set|smembers|sadd|execute&key=&value=&args=` (`args` is
+//! a `|`-separated list sent as binary arguments of the command in `key`).
+
+use serde_json::{Value, json};
+use spin_sdk::key_value::Store;
+use spin_sdk::redis::{Connection, RedisParameter};
+
+fn answer<T: std::fmt::Debug>(result: Result<T, impl std::fmt::Debug>) -> Value {
+    match result {
+        Ok(value) => json!({ "value": format!("{value:?}") }),
+        Err(e) => json!({ "error": format!("{e:?}") }),
+    }
+}
+
+fn text(bytes: Option<Vec<u8>>) -> Option<String> {
+    bytes.map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+pub fn key_value(arg: &dyn Fn(&str) -> String) -> Value {
+    let store = match Store::open(&arg("store")) {
+        Ok(store) => store,
+        Err(e) => return json!({ "error": format!("{e:?}") }),
+    };
+    let key = arg("key");
+    match arg("op").as_str() {
+        "open" => json!({ "value": "opened" }),
+        "get" => answer(store.get(&key).map(text)),
+        "set" => answer(store.set(&key, arg("value").as_bytes())),
+        "delete" => answer(store.delete(&key)),
+        op => json!({ "error": format!("unknown op {op}") }),
+    }
+}
+
+pub fn redis(arg: &dyn Fn(&str) -> String) -> Value {
+    let conn = match Connection::open(&arg("url")) {
+        Ok(conn) => conn,
+        Err(e) => return json!({ "error": format!("{e:?}") }),
+    };
+    let key = arg("key");
+    match arg("op").as_str() {
+        "open" => json!({ "value": "opened" }),
+        "get" => answer(conn.get(&key).map(text)),
+        "set" => answer(conn.set(&key, &arg("value").into_bytes())),
+        "smembers" => answer(conn.smembers(&key)),
+        "sadd" => answer(conn.sadd(&key, &[arg("value")])),
+        "execute" => {
+            let args: Vec<RedisParameter> = arg("args")
+                .split('|')
+                .filter(|a| !a.is_empty())
+                .map(|a| RedisParameter::Binary(a.as_bytes().to_vec()))
+                .collect();
+            answer(conn.execute(&key, &args))
+        }
+        op => json!({ "error": format!("unknown op {op}") }),
+    }
+}
