@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use e2e::{AppOptions, TestApp};
+use e2e::{AppOptions, RedisServer, TestApp};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -751,5 +751,68 @@ async fn concurrent_changes_are_each_delivered_once_in_order_per_order() {
             .map(|e| e["event"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(names, ["order.created", "order.status_changed"]);
+    }
+}
+
+#[tokio::test]
+async fn a_redis_outage_costs_only_delivery_latency() {
+    // A Redis of this test's own (variables and key-value store), killed and started again;
+    // the shared one stays up for the other tests.
+    let mut redis = RedisServer::start().await;
+    let (receiver, _server) = Receiver::start(answer(200)).await;
+    let mut app = TestApp::spawn_with(AppOptions {
+        variables: vec![
+            ("webhook_urls".into(), receiver.url("/outage")),
+            ("webhook_secret".into(), SECRET.into()),
+            ("webhook_allowed_hosts".into(), "http://127.0.0.1:*".into()),
+        ],
+        deliverer: true,
+        redis: Some(redis.address()),
+        ..Default::default()
+    })
+    .await;
+    let (admin, user) = setup(&app, "WH-OUTAGE").await;
+    create_order(&app, &user.token, "WH-OUTAGE").await;
+    all_delivered(&app, &admin, 1, Duration::from_secs(20)).await;
+
+    redis.stop().await;
+    let exited = "deliverer.sh: the deliverer exited with status 1";
+    eventually(Duration::from_secs(10), "the deliverer to exit", || async {
+        (app.deliverer_output().count(exited) > 0).then_some(())
+    })
+    .await;
+    // Every service still answers, Redis-backed parts (cache, rate limits) aside.
+    let admin = app.admin_token().await;
+    let items = app.get("/inventory/", Some(&admin)).await;
+    assert_eq!(items.status(), 200, "inventory list without Redis");
+    for _ in 0..3 {
+        create_order(&app, &user.token, "WH-OUTAGE").await;
+    }
+    assert_eq!(outbox_events(&app).await, 4);
+    assert_eq!(
+        receiver.event_ids().len(),
+        1,
+        "nothing can be delivered yet"
+    );
+    assert!(
+        app.host_exit(Duration::from_millis(500)).await.is_none(),
+        "the app must not exit with Redis"
+    );
+
+    // While Redis is away, every start fails to connect, and the supervisor tries again.
+    eventually(Duration::from_secs(10), "a start without Redis", || async {
+        (app.deliverer_output().count(exited) >= 2).then_some(())
+    })
+    .await;
+
+    // Back: the supervisor's next start subscribes and wakes the deliverer, which sends
+    // what the outage held back, with no further order change.
+    redis.resume().await;
+    all_delivered(&app, &admin, 4, Duration::from_secs(30)).await;
+    assert_eq!(receiver.event_ids().len(), 4);
+    let subscribed = format!("/{}:webhooks: [webhooks]", app.id);
+    assert!(app.deliverer_output().count(&subscribed) >= 2);
+    for r in receiver.received() {
+        assert_signed(&r);
     }
 }

@@ -65,16 +65,15 @@ pub fn wake_webhooks() {
 
 /// Wakes the webhook deliverer whether or not a wake-up is pending: for the deliverer's own
 /// hand-over to a fresh run and for schedulers, which must not wait out a stale flag.
-pub fn wake_webhooks_now() {
-    if let Some(conn) = connect() {
-        publish_wake(&conn);
-    }
+/// Returns whether the wake-up was published, so a scheduler can try again.
+pub fn wake_webhooks_now() -> bool {
+    connect().is_some_and(|conn| publish_wake(&conn))
 }
 
-fn publish_wake(conn: &Connection) {
-    if let Err(e) = conn.publish(&webhooks_channel(), b"wake") {
-        eprintln!("waking the webhook deliverer: {e}");
-    }
+fn publish_wake(conn: &Connection) -> bool {
+    conn.publish(&webhooks_channel(), b"wake")
+        .map_err(|e| eprintln!("waking the webhook deliverer: {e}"))
+        .is_ok()
 }
 
 /// Called by the deliverer before each run's first pass: clears the pending flag, so the
