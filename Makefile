@@ -14,7 +14,12 @@ HOST := target/release/spin-host
 
 include deploy/compose.mk
 
+# The app, and beside it the webhook deliverer (webhook-deliverer.toml), which
+# scripts/deliverer.sh restarts whenever Redis takes it down; both stop with make run.
 run: setup build migrate
+	@scripts/deliverer.sh http://$(LISTEN)/orders/webhooks/wake -- \
+	    $(HOST) up -f webhook-deliverer.toml --runtime-config-file runtime-config.toml & \
+	trap 'kill -TERM $$! 2>/dev/null' EXIT INT TERM; \
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
 test: setup build lint test-web test-deploy test-bench-tools test-scripts test-rust
