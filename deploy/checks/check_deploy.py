@@ -70,30 +70,40 @@ def fails(fn, broken, what: str) -> str:
 # --------------------------------------------------------------------------- spin.toml
 
 
-def load_spin_manifest() -> dict:
-    with open(ROOT / "spin.toml", "rb") as f:
+def load_spin_manifest(name: str = "spin.toml") -> dict:
+    with open(ROOT / name, "rb") as f:
         return tomllib.load(f)
 
 
 SPIN = load_spin_manifest()
 APP_VARIABLES: dict = SPIN.get("variables", {})
+# The webhook deliverer: the webhooks component's Redis trigger, an app of its own so that
+# losing Redis (which ends a Spin app with a Redis trigger) takes nothing else down.
+DELIVERER_FILE = "webhook-deliverer.toml"
+DELIVERER = load_spin_manifest(DELIVERER_FILE)
+# A SpinApp of the deliverer's image says so with this annotation; the others run spin.toml.
+MANIFEST_ANNOTATION = "spin-shop/manifest"
 TEMPLATE = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 
 
-def component_app_variables(component: str) -> set[str]:
-    """The application variables a component reads, through its own variables."""
+def component_app_variables(component: str, manifest: dict = SPIN) -> set[str]:
+    """The application variables a component reads, through its own variables (and, for a
+    Redis trigger, the application's address template)."""
     used = set()
-    for value in SPIN["component"][component].get("variables", {}).values():
+    for value in manifest["component"][component].get("variables", {}).values():
         used.update(TEMPLATE.findall(str(value)))
+    if any(t.get("component") == component for t in manifest.get("trigger", {}).get("redis", [])):
+        address = manifest.get("application", {}).get("trigger", {}).get("redis", {}).get("address", "")
+        used |= set(TEMPLATE.findall(address))
     return used
 
 
-def loopback_defaults() -> set[str]:
+def loopback_defaults(manifest: dict = SPIN) -> set[str]:
     """Application variables whose defaults name this machine: they must be overridden
     wherever the backing services are elsewhere."""
     return {
         name
-        for name, spec in APP_VARIABLES.items()
+        for name, spec in manifest.get("variables", {}).items()
         if "127.0.0.1" in str(spec.get("default", "")) or "localhost" in str(spec.get("default", ""))
     }
 
@@ -148,7 +158,7 @@ def depends(service: dict) -> dict[str, str]:
 
 def check_compose_services(doc: dict) -> None:
     services = doc["services"]
-    for name in ["postgres", "redis", "migrate", "app"]:
+    for name in ["postgres", "redis", "migrate", "app", "deliverer", "webhook-waker"]:
         assert name in services, f"no `{name}` service"
     assert re.match(r"^postgres:15([.-]|$)", services["postgres"]["image"]), "PostgreSQL must be 15"
     assert re.match(r"^redis:7([.-]|$)", services["redis"]["image"]), "Redis must be 7"
@@ -160,9 +170,10 @@ def check_compose_services(doc: dict) -> None:
             assert dep in services, f"`{name}` depends on unknown service `{dep}`"
             if dep in ("postgres", "redis"):
                 assert condition == "service_healthy", f"`{name}` must wait for `{dep}` to be healthy"
-    assert depends(services["app"]).get("migrate") == "service_completed_successfully", (
-        "the app must start after the migrations completed"
-    )
+    for name in ["app", "deliverer"]:
+        assert depends(services[name]).get("migrate") == "service_completed_successfully", (
+            f"`{name}` must start after the migrations completed"
+        )
     assert "postgres" in depends(services["migrate"]), "migrate must wait for postgres"
 
 
@@ -184,10 +195,73 @@ def check_compose_build(doc: dict) -> None:
     assert urlsplit(url).hostname == "postgres", f"migrate must connect to `postgres`, not {url!r}"
 
 
+# Spin releases that do not run the app: 4.0.0-4.0.2 never answer a query without rows
+# (spinframework/spin#3671), and no one has run the app on 4.1.0.
+UNFIT_SPIN = re.compile(r":v?4\.(0\.[0-2]|1\.0)$")
+
+
+def check_spin_image(service: dict) -> None:
+    image = interpolate(service["image"])
+    assert "spinframework/spin" in image, f"{image} is not the official Spin image"
+    assert re.search(r":v\d+\.\d+\.\d+$", image), f"{image}: pin a Spin release (vX.Y.Z)"
+    assert not UNFIT_SPIN.search(image), f"{image} does not run the app (docs/deploying.md)"
+
+
+def check_spin_variables(service: dict, manifest: dict, file: str, services: dict) -> dict[str, str]:
+    """Only variables `manifest` declares, and every loopback default replaced by a compose
+    service address; returns them."""
+    env = env_of(service)
+    spin_vars = {k[len("SPIN_VARIABLE_") :].lower(): v for k, v in env.items() if k.startswith("SPIN_VARIABLE_")}
+    declared = manifest.get("variables", {})
+    unknown = set(spin_vars) - set(declared)
+    assert not unknown, f"SPIN_VARIABLE_* for variables {file} does not declare: {sorted(unknown)}"
+    missing = loopback_defaults(manifest) - set(spin_vars)
+    assert not missing, f"variables still pointing at 127.0.0.1 inside compose: {sorted(missing)}"
+    for name in sorted(loopback_defaults(manifest)):
+        value = spin_vars[name]
+        host = urlsplit(value).hostname if "://" in value else value.split(":")[0]
+        assert host in services, f"{name}={value} does not name a compose service"
+    assert spin_vars["redis_host"] == host_port(spin_vars["redis_url"]), "redis_host must match redis_url"
+    for name in ["jwt_secret", "service_token", "webhook_secret"]:
+        if name in declared:
+            assert name in spin_vars and spin_vars[name] != declared[name].get("default"), (
+                f"{name} must be set for compose (not {file}'s development default)"
+            )
+    return spin_vars
+
+
+def check_compose_deliverer(doc: dict) -> None:
+    services = doc["services"]
+    deliverer, app = services["deliverer"], services["app"]
+    check_spin_image(deliverer)
+    assert deliverer["image"] == app["image"], "the deliverer runs on the app's Spin image"
+    assert deliverer.get("restart") in ("always", "unless-stopped"), (
+        "the deliverer exits whenever Redis goes away: it needs a restart policy"
+    )
+    command = [str(c) for c in deliverer.get("command", [])]
+    assert command[:1] == ["up"] and "--listen" not in command, f"the deliverer runs `spin up` with no HTTP: {command}"
+    manifest = command[command.index("--from") + 1]
+    mounts = dict(v.split(":")[:2][::-1] for v in deliverer.get("volumes", []))
+    assert mounts.get(manifest) == f"./{DELIVERER_FILE}", f"{manifest} must be ./{DELIVERER_FILE}"
+    base = str(Path(manifest).parent)
+    for component in DELIVERER["component"].values():
+        inside = f"{base}/{component['source']}"
+        assert any(inside.startswith(t.rstrip("/") + "/") for t in mounts), f"{component['source']} is not mounted"
+    ours = check_spin_variables(deliverer, DELIVERER, DELIVERER_FILE, services)
+    theirs = {k: v for k, v in env_of(app).items() if k.startswith("SPIN_VARIABLE_")}
+    for name, value in ours.items():
+        key = f"SPIN_VARIABLE_{name.upper()}"
+        if key in theirs:
+            assert theirs[key] == value, f"{name} differs between the app and the deliverer"
+    # Nothing wakes the deliverer after a restart but a wake-up: something must send one.
+    waker = " ".join(map(str, services["webhook-waker"].get("command", [])))
+    assert "/orders/webhooks/wake" in waker and "http://app:8080" in waker, "webhook-waker must POST the app's wake-up"
+
+
 def check_compose_app(doc: dict) -> None:
     services = doc["services"]
     app = services["app"]
-    assert "spinframework/spin" in app["image"], "the app runs on the official Spin image"
+    check_spin_image(app)
     command = [str(c) for c in app.get("command", [])]
     assert command[:1] == ["up"], f"the app must run `spin up`, not {command}"
     published = [str(p) for p in app.get("ports", [])]
@@ -231,26 +305,12 @@ def check_compose_app(doc: dict) -> None:
 
     # Variables: only ones spin.toml declares, and every loopback default replaced by a
     # compose service address.
-    env = env_of(app)
-    spin_vars = {k[len("SPIN_VARIABLE_") :].lower(): v for k, v in env.items() if k.startswith("SPIN_VARIABLE_")}
-    unknown = set(spin_vars) - set(APP_VARIABLES)
-    assert not unknown, f"SPIN_VARIABLE_* for variables spin.toml does not declare: {sorted(unknown)}"
-    missing = loopback_defaults() - set(spin_vars)
-    assert not missing, f"variables still pointing at 127.0.0.1 inside compose: {sorted(missing)}"
-    for name in sorted(loopback_defaults()):
-        value = spin_vars[name]
-        host = urlsplit(value).hostname if "://" in value else value.split(":")[0]
-        assert host in services, f"{name}={value} does not name a compose service"
+    spin_vars = check_spin_variables(app, SPIN, "spin.toml", services)
     assert spin_vars["db_host"] == host_port(spin_vars["users_db_url"]), (
         "db_host (allowed_outbound_hosts) must be the databases' host:port"
     )
     for name in ["inventory_db_url", "orders_db_url"]:
         assert host_port(spin_vars[name]) == spin_vars["db_host"], f"{name} is not on db_host"
-    assert spin_vars["redis_host"] == host_port(spin_vars["redis_url"]), "redis_host must match redis_url"
-    for name in ["jwt_secret", "service_token", "webhook_secret"]:
-        assert name in spin_vars and spin_vars[name] != APP_VARIABLES[name].get("default"), (
-            f"{name} must be set for compose (not spin.toml's development default)"
-        )
 
 
 @check("compose: docker-compose.yml matches the Compose specification schema")
@@ -271,6 +331,11 @@ def _():
 @check("compose: app on the Spin image, port 8080, mounts, runtime config, variables")
 def _():
     check_compose_app(load_compose())
+
+
+@check("compose: the webhook deliverer on its own, restarted, woken, with the app's settings")
+def _():
+    check_compose_deliverer(load_compose())
 
 
 def docker_compose_available() -> bool:
@@ -317,6 +382,15 @@ def _():
     broken = copy.deepcopy(base)
     broken["services"]["app"]["volumes"] = [v for v in broken["services"]["app"]["volumes"] if "web/dist" not in v]
     fails(check_compose_app, broken, "web/dist not mounted")
+    broken = copy.deepcopy(base)
+    broken["services"]["app"]["image"] = "ghcr.io/spinframework/spin:v4.0.2"
+    fails(check_compose_app, broken, "Spin 4.0.2")
+    broken = copy.deepcopy(base)
+    del broken["services"]["deliverer"]["restart"]
+    fails(check_compose_deliverer, broken, "a deliverer without a restart policy")
+    broken = copy.deepcopy(base)
+    broken["services"]["deliverer"]["environment"]["SPIN_VARIABLE_JWT_SECRET"] = "x" * 40
+    fails(check_compose_deliverer, broken, "a variable the deliverer does not declare")
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -402,28 +476,35 @@ def check_cross_references(docs) -> None:
             assert ref.get("name") in keys, f"{source}{path}: no Secret {ref.get('name')}"
             assert ref["key"] in keys[ref["name"]], f"{source}{path}: Secret {ref['name']} has no key {ref['key']}"
 
-    # Selective deployment: each spin.toml component runs in exactly one SpinApp.
-    deployed = [c for app in apps.values() for c in app["spec"].get("components", [])]
-    assert sorted(deployed) == sorted(SPIN["component"]), (
-        f"components deployed {sorted(deployed)} != spin.toml's {sorted(SPIN['component'])}"
-    )
+    # Two application images: spin.toml's, whose SpinApps each run some of its components
+    # (selective deployment; each component in exactly one), and the deliverer's.
+    def manifest_of(app: dict) -> str:
+        return app["metadata"].get("annotations", {}).get(MANIFEST_ANNOTATION, "spin.toml")
+
+    by_manifest = {"spin.toml": SPIN, DELIVERER_FILE: DELIVERER}
+    for file, manifest in by_manifest.items():
+        mine = [a for a in apps.values() if manifest_of(a) == file]
+        assert mine, f"no SpinApp runs {file}"
+        deployed = [c for a in mine for c in a["spec"].get("components", list(manifest["component"]))]
+        assert sorted(deployed) == sorted(manifest["component"]), (
+            f"components deployed {sorted(deployed)} != {file}'s {sorted(manifest['component'])}"
+        )
+        images = {a["spec"]["image"] for a in mine}
+        assert len(images) == 1, f"all SpinApps of {file} must run the same application image: {images}"
     images = {app["spec"]["image"] for app in apps.values()}
-    assert len(images) == 1, f"all SpinApps must run the same application image: {images}"
+    assert len(images) == len(by_manifest), f"one image per application: {images}"
 
     for name, app in apps.items():
         spec = app["spec"]
-        (component,) = spec["components"]
+        manifest = by_manifest[manifest_of(app)]
+        (component,) = spec.get("components", list(manifest["component"]))
         bound = {v["name"]: v for v in spec.get("variables", [])}
-        unknown = set(bound) - set(APP_VARIABLES)
-        assert not unknown, f"{name}: variables spin.toml does not declare: {sorted(unknown)}"
-        used = component_app_variables(component)
-        if any(t.get("component") == component for t in SPIN["trigger"].get("redis", [])):
-            # The Redis trigger's address is an application setting templated from variables.
-            address = SPIN.get("application", {}).get("trigger", {}).get("redis", {}).get("address", "")
-            used |= set(TEMPLATE.findall(address))
+        unknown = set(bound) - set(manifest.get("variables", {}))
+        assert not unknown, f"{name}: variables {manifest_of(app)} does not declare: {sorted(unknown)}"
+        used = component_app_variables(component, manifest)
         stale = set(bound) - used
         assert not stale, f"{name}: binds variables its component {component} does not use: {sorted(stale)}"
-        missing = (used & loopback_defaults()) - set(bound)
+        missing = (used & loopback_defaults(manifest)) - set(bound)
         assert not missing, f"{name}: {sorted(missing)} would still point at 127.0.0.1"
         for secret in ["jwt_secret", "service_token", "webhook_secret"]:
             if secret in used:
@@ -449,7 +530,7 @@ def check_cross_references(docs) -> None:
         if "redis_host" in bound:
             assert host_port(bound["redis_url"]["value"]) == bound["redis_host"]["value"], f"{name}: redis_host"
             assert bound["redis_host"]["value"].split(":")[0] in services, f"{name}: no Redis Service"
-        if SPIN["component"][component].get("key_value_stores"):
+        if manifest["component"][component].get("key_value_stores"):
             secret = spec.get("runtimeConfig", {}).get("loadFromSecret")
             assert secret in keys and "runtime-config.toml" in keys[secret], f"{name}: no runtime config secret"
             runtime = tomllib.loads(secret_value(docs, secret, "runtime-config.toml"))
@@ -533,6 +614,11 @@ def _():
         "a secretKeyRef to a missing key",
     )
     fails(check_cross_references, edit("SpinApp", "spin-shop-web", lambda d: d["spec"].update(components=["users"])), "web SpinApp running users twice")
+    fails(
+        check_cross_references,
+        edit("SpinApp", "spin-shop-webhook-deliverer", lambda d: d["metadata"].pop("annotations")),
+        "the deliverer's SpinApp taken for one of spin.toml",
+    )
 
 
 def main() -> int:
