@@ -706,7 +706,13 @@ async fn postgres_restart_under_load() {
 #[ignore = "reliability suite: stops Redis"]
 async fn redis_stop_and_start_under_load() {
     let _restore = Restore;
-    let app = TestApp::spawn().await;
+    // With the webhook deliverer beside the app, as deployed: it exits with Redis and its
+    // supervisor starts it again; the app itself must not notice beyond its cache.
+    let mut app = TestApp::spawn_with(AppOptions {
+        deliverer: true,
+        ..Default::default()
+    })
+    .await;
     let admin = app.admin_token().await;
     let skus: Vec<String> = (1..=5).map(|n| format!("RDS-{n}")).collect();
     for sku in &skus {
@@ -781,6 +787,19 @@ async fn redis_stop_and_start_under_load() {
     stop.store(true, Ordering::Relaxed);
     load.await.unwrap();
     reader.await.unwrap();
+    assert!(
+        app.host_exit(Duration::ZERO).await.is_none(),
+        "the app exited with Redis"
+    );
+    let subscribed = format!("/{}:webhooks: [webhooks]", app.id);
+    let back = Instant::now();
+    while app.deliverer_output().count(&subscribed) < 2 {
+        assert!(
+            back.elapsed() < Duration::from_secs(30),
+            "the deliverer's supervisor did not start it again"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let mut lost = reconcile_after_threshold(&app).await;
     let tally = tally.lock().await;
