@@ -187,7 +187,9 @@ fn wake(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Response> 
     // A wake-up that could not be published says so, so that the scheduler (or the
     // deliverer's supervisor) tries again rather than leave deliveries waiting.
     if !service_kit::redis::wake_webhooks_now() {
-        return Err(ApiError::unavailable("the wake-up could not be published (Redis)"));
+        return Err(ApiError::unavailable(
+            "the wake-up could not be published (Redis)",
+        ));
     }
     Ok(json::respond(202, &json!({ "status": "woken" })))
 }

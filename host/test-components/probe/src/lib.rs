@@ -1,14 +1,15 @@
 //! A component that exercises one host feature per path, for the host conformance tests.
 //! Each endpoint reports what the host gave it as JSON, so tests can assert on it.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{Value, json};
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
 
 mod stores;
-use spin_sdk::pg4::{Connection, DbValue, ParameterValue};
+
+mod pg;
 
 #[http_component]
 async fn handle(req: Request) -> Result<impl IntoResponse> {
@@ -23,17 +24,15 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
     };
     let body = match path.as_str() {
         "/headers" | "" | "/" => headers(&req),
-        "/stores/kv" => stores::key_value(&arg),
-        "/stores/redis" => stores::redis(&arg),
         // A chained request's path info is its whole path (`/things/42/headers`).
         p if p.ends_with("/headers") => headers(&req),
+        "/stores/kv" => stores::key_value(&arg),
+        "/stores/redis" => stores::redis(&arg),
         "/variable" => match spin_sdk::variables::get(&arg("name")) {
             Ok(value) => json!({ "value": value }),
             Err(e) => json!({ "error": format!("{e:?}") }),
         },
-        "/pg" => {
-            postgres_roundtrip(&arg("url")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") }))
-        }
+        "/pg" => pg::run(req.body()),
         "/redis" => redis_ops(&arg("url")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") })),
         "/kv" => {
             key_value_ops(&arg("store")).unwrap_or_else(|e| json!({ "error": format!("{e:#}") }))
@@ -105,70 +104,6 @@ fn headers(req: &Request) -> Value {
         "uri": req.uri(),
         "method": req.method().to_string(),
     })
-}
-
-/// Sends every parameter type through PostgreSQL and back.
-fn postgres_roundtrip(url: &str) -> Result<Value> {
-    let conn = Connection::open(url).map_err(|e| anyhow::anyhow!("open: {e:?}"))?;
-    let params = vec![
-        ParameterValue::Boolean(true),
-        ParameterValue::Int16(-12),
-        ParameterValue::Int32(123_456),
-        ParameterValue::Int64(-9_000_000_000),
-        ParameterValue::Floating32(1.5),
-        ParameterValue::Floating64(2.25),
-        ParameterValue::Str("héllo".into()),
-        ParameterValue::Binary(vec![0, 1, 254, 255]),
-        ParameterValue::Date((2026, 11, 25)),
-        ParameterValue::Time((10, 11, 12, 0)),
-        ParameterValue::Datetime((2026, 11, 25, 10, 0, 0, 0)),
-        ParameterValue::Datetime((2026, 11, 25, 10, 0, 0, 0)),
-        ParameterValue::Uuid("67e55044-10b1-426f-9247-bb680e5fe0c8".into()),
-        ParameterValue::Jsonb(br#"{"a":[1,2]}"#.to_vec()),
-        ParameterValue::Decimal("12345.67".into()),
-        ParameterValue::ArrayInt32(vec![Some(1), None, Some(3)]),
-        ParameterValue::ArrayInt64(vec![Some(1 << 40)]),
-        ParameterValue::ArrayDecimal(vec![Some("1.10".into()), None]),
-        ParameterValue::ArrayStr(vec![Some("a".into()), None]),
-        ParameterValue::Interval(spin_sdk::pg4::Interval {
-            micros: 1_500_000,
-            days: 2,
-            months: 3,
-        }),
-        ParameterValue::RangeInt32((
-            Some((1, spin_sdk::pg4::RangeBoundKind::Inclusive)),
-            Some((10, spin_sdk::pg4::RangeBoundKind::Exclusive)),
-        )),
-        ParameterValue::DbNull,
-        ParameterValue::Timestamp(1_764_064_800),
-    ];
-    let sql = "SELECT $1::bool, $2::int2, $3::int4, $4::int8, $5::float4, $6::float8, $7::text, $8::bytea, \
-               $9::date, $10::time, $11::timestamp, $12::timestamptz, $13::uuid, $14::jsonb, $15::numeric, \
-               $16::int4[], $17::int8[], $18::numeric[], $19::text[], $20::interval, $21::int4range, \
-               $22::int4 IS NULL, $23::timestamptz, NULL::text";
-    let rows = conn
-        .query(sql, &params)
-        .map_err(|e| anyhow::anyhow!("query: {e:?}"))?;
-    let row = rows.rows.first().context("no row")?;
-    let columns: Vec<Value> = rows
-        .columns
-        .iter()
-        .map(|c| json!(format!("{:?}", c.data_type)))
-        .collect();
-    let values: Vec<Value> = row.iter().map(|v| json!(format!("{v:?}"))).collect();
-
-    // Errors come back as the WIT's structured variants.
-    let error = match conn.execute("SELECT * FROM no_such_table", &[]) {
-        Err(e) => format!("{e:?}"),
-        Ok(_) => "no error".into(),
-    };
-    let affected = conn
-        .execute("CREATE TEMP TABLE IF NOT EXISTS probe_t (id int)", &[])
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let is_null = matches!(row[21], DbValue::Boolean(true));
-    Ok(
-        json!({ "columns": columns, "values": values, "error": error, "affected": affected, "null_param": is_null }),
-    )
 }
 
 fn redis_ops(url: &str) -> Result<Value> {
