@@ -865,10 +865,20 @@ async fn files_mounts_and_environment() {
 }
 
 #[tokio::test]
-async fn host_only_traps_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
+async fn a_trap_answers_an_empty_500_and_the_app_keeps_serving() {
+    let app = probe().await;
+    let response = app.get("/probe/trap", None).await;
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.text().await.unwrap(), "", "Spin's 500 has no body");
+    assert_eq!(app.get("/probe/headers", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn host_only_timeouts_and_memory_exhaustion_do_not_take_the_host_down() {
     let app = probe_with_host_args(&["--request-timeout", "2"]).await;
-    assert_eq!(app.get("/probe/trap", None).await.status(), 500);
-    assert_eq!(app.get("/probe/oom", None).await.status(), 500);
+    let response = app.get("/probe/oom", None).await;
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.text().await.unwrap(), "");
     let started = std::time::Instant::now();
     assert_eq!(app.get("/probe/spin", None).await.status(), 504);
     assert!(started.elapsed() < Duration::from_secs(10));

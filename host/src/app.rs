@@ -450,31 +450,30 @@ enum Failure {
 }
 
 impl Failure {
+    /// Spin answers a request its component could not handle with an empty 500 and logs
+    /// "Error processing request"; the time limit is the host's own, with its own answer.
     fn into_response(self, component: &str) -> Response<HyperOutgoingBody> {
         match self {
             Failure::Setup(e) => {
-                eprintln!("component `{component}`: could not start an instance: {e:#}");
-                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                eprintln!(
+                    "Error processing request: component `{component}`: could not start an instance: {e:#}"
+                );
             }
             Failure::Trap(trap) => {
-                eprintln!("component `{component}` trapped: {trap:?}");
-                text_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error: the component failed",
-                )
+                eprintln!("Error processing request: component `{component}` trapped: {trap:?}");
             }
             Failure::Timeout(limit) => {
                 eprintln!("component `{component}` exceeded the time limit of {limit:?}");
-                text_response(
+                return text_response(
                     StatusCode::GATEWAY_TIMEOUT,
                     "Gateway Timeout: the component took too long",
-                )
+                );
             }
             Failure::Guest(msg) => {
-                eprintln!("component `{component}`: {msg}");
-                text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                eprintln!("Error processing request: component `{component}`: {msg}");
             }
         }
+        empty_response(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
