@@ -780,7 +780,7 @@ async fn insert_intent(app: &TestApp, order_id: &str, user_id: i64, age_seconds:
         .await
         .execute(
             "INSERT INTO order_intents (order_id, user_id, created_at) \
-             VALUES ($1, $2, now() - make_interval(secs => $3::bigint::double precision))",
+             VALUES ($1, $2, utc_now() - make_interval(secs => $3::bigint::double precision))",
             &[&order_id, &user_id, &age_seconds],
         )
         .await
@@ -943,7 +943,7 @@ async fn interrupt(app: &TestApp, id: &str, seconds_ago: i64) {
         .await
         .execute(
             "UPDATE orders SET lease_token = 'dead-change', \
-                    lease_until = now() - make_interval(secs => $2::bigint::double precision) \
+                    lease_until = utc_now() - make_interval(secs => $2::bigint::double precision) \
               WHERE id = $1",
             &[&id, &seconds_ago],
         )

@@ -892,7 +892,7 @@ async fn analytics_count_users_and_daily_signups() {
     app.db("users")
         .await
         .execute(
-            "UPDATE users SET created_at = now() - interval '3 days' WHERE id = $1",
+            "UPDATE users SET created_at = utc_now() - interval '3 days' WHERE id = $1",
             &[&a.id],
         )
         .await
