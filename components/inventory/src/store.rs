@@ -11,9 +11,6 @@ use spin_sdk::pg4::{Connection, DbValue, Decode, PgError};
 use crate::domain::Sku;
 use crate::item::{Item, ItemPatch, NewItem};
 
-/// SQLSTATE of a foreign-key violation: the item still holds stock for an order.
-const FOREIGN_KEY_VIOLATION: &str = "23503";
-
 /// The columns [`item_from_row`] reads, in its order. The price comes as the host's exact
 /// decimal text of the NUMERIC: a `price::text` here would be computed by PostgreSQL for
 /// every row a list sorts (all of them, for a page deep in the catalogue), not only for
@@ -78,13 +75,23 @@ pub fn count(conn: &Connection, filter: &ListFilter) -> ApiResult<i64> {
     Ok(i64::decode(&row[0])?)
 }
 
-/// One page of matching items, newest first.
-pub fn page(conn: &Connection, filter: &ListFilter, page: Page) -> ApiResult<Vec<Item>> {
+/// The columns a list sorts by (`sort=`). `created_at` and `sku` are indexed; `qty` is
+/// not, by design (migrations/inventory/V6: stock changes stay heap-only updates), so it
+/// reads the whole table as the low-stock list does, and is cached between writes the same way.
+pub const SORTS: &[(&str, &str)] = &[("created_at", "created_at"), ("sku", "sku"), ("qty", "qty")];
+
+/// One page of matching items in `order_by` (terms from [`SORTS`]).
+pub fn page(
+    conn: &Connection,
+    filter: &ListFilter,
+    order_by: &str,
+    page: Page,
+) -> ApiResult<Vec<Item>> {
     let mut conditions = filter.conditions();
     let page = conditions.page(page);
     let rows = conn.query(
         &format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE {} ORDER BY created_at DESC, id DESC {page}",
+            "SELECT {ITEM_COLUMNS} FROM items WHERE {} ORDER BY {order_by} {page}",
             conditions.sql()
         ),
         &conditions.params,
@@ -174,7 +181,7 @@ pub fn update(conn: &Connection, id: i64, patch: &ItemPatch) -> ApiResult<Option
 pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
     match conn.execute("DELETE FROM items WHERE id = $1", &[id.into()]) {
         Ok(deleted) => Ok(deleted > 0),
-        Err(e) if db::sqlstate(&e) == Some(FOREIGN_KEY_VIOLATION) => Err(ApiError::conflict(
+        Err(e) if db::sqlstate(&e) == Some(db::FOREIGN_KEY_VIOLATION) => Err(ApiError::conflict(
             "the item holds stock reserved for orders; release them first",
         )),
         Err(e) => Err(e.into()),

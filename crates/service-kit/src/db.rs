@@ -9,6 +9,8 @@ use crate::error::ApiError;
 
 /// SQLSTATE of a unique-constraint violation.
 pub const UNIQUE_VIOLATION: &str = "23505";
+/// SQLSTATE of a foreign-key violation.
+pub const FOREIGN_KEY_VIOLATION: &str = "23503";
 
 /// Opens the database named by the `db_url` variable.
 pub fn connect() -> Result<Connection, ApiError> {
@@ -110,12 +112,31 @@ pub fn update_unless_taken(
 /// `Debug` (`DbError { …, code: SqlState(E23505), … }`) is recognised too. On Spin 3.6
 /// the text is the error's display chain, with no code: statements that must answer a
 /// conflict either way check for it in SQL (`ON CONFLICT DO NOTHING`,
-/// [`update_unless_taken`]).
+/// [`update_unless_taken`]), and the two violations the services map to 409 are known by
+/// their server message (see [`sqlstate_of_spin_3_message`]).
 pub fn sqlstate(err: &PgError) -> Option<&str> {
     match err {
         PgError::QueryFailed(QueryError::DbError(db)) => Some(db.code.as_str()),
-        PgError::QueryFailed(QueryError::Text(text)) => sqlstate_in_debug(text),
+        PgError::QueryFailed(QueryError::Text(text)) => {
+            sqlstate_in_debug(text).or_else(|| sqlstate_of_spin_3_message(text))
+        }
         _ => None,
+    }
+}
+
+/// Spin 3.6's text of a server error met while a query streams: `db error`, then the
+/// server's `ERROR: <message>` (and its `DETAIL`, which may quote values). Only the
+/// message's first line is read, and only the two violations the services answer with a
+/// 409; PostgreSQL writes them in English unless its `lc_messages` says otherwise.
+fn sqlstate_of_spin_3_message(text: &str) -> Option<&'static str> {
+    let after_prefix = text.strip_prefix("db error")?;
+    let message = after_prefix.split_once("ERROR: ")?.1.lines().next()?;
+    if message.starts_with("duplicate key value violates unique constraint ") {
+        Some(UNIQUE_VIOLATION)
+    } else if message.contains(" violates foreign key constraint ") {
+        Some(FOREIGN_KEY_VIOLATION)
+    } else {
+        None
     }
 }
 
@@ -265,11 +286,23 @@ mod tests {
     }
 
     #[test]
-    fn texts_without_a_code_give_none() {
+    fn spin_3_texts_give_the_code_of_the_violations_we_answer() {
         // Spin 3.6: tokio-postgres' `anyhow` display chain, which names no SQLSTATE.
-        let spin_3_6 = "db error\n\nCaused by:\n    ERROR: duplicate key value violates \
-                        unique constraint \"items_sku_key\"\n    DETAIL: Key (sku)=(A-1) already exists.";
-        assert_eq!(sqlstate(&text(spin_3_6)), None);
+        let unique = "db error\n\nCaused by:\n    ERROR: duplicate key value violates \
+                      unique constraint \"items_sku_key\"\n    DETAIL: Key (sku)=(A-1) already exists.";
+        assert_eq!(sqlstate(&text(unique)), Some(UNIQUE_VIOLATION));
+        let foreign = "db error: ERROR: update or delete on table \"items\" violates foreign key \
+                       constraint \"reservation_lines_sku_fkey\" on table \"reservation_lines\"";
+        assert_eq!(sqlstate(&text(foreign)), Some(FOREIGN_KEY_VIOLATION));
+        // A value quoted in the DETAIL line cannot pass for the message.
+        let detail = "db error: ERROR: value too long\nDETAIL: duplicate key value violates \
+                      unique constraint \"x\"";
+        assert_eq!(sqlstate(&text(detail)), None);
+    }
+
+    #[test]
+    fn texts_without_a_code_give_none() {
+        assert_eq!(sqlstate(&text("db error: ERROR: division by zero")), None);
         assert_eq!(sqlstate(&text("error deserializing column 6")), None);
         assert_eq!(sqlstate(&text(r#"DbError { code: "2350" }"#)), None);
         assert_eq!(
