@@ -373,6 +373,43 @@ async fn list_searches_filters_low_stock_and_paginates() {
     assert_eq!(total_count(&low), 3);
 }
 
+/// `sort` orders the list by SKU, stock or creation, either way, before it is paginated,
+/// and a cached page of one order is not served for another.
+#[tokio::test]
+async fn list_sorts_by_sku_or_creation_before_paginating() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    for (sku, qty) in [("B-2", 5), ("C-3", 0), ("A-1", 5)] {
+        create_item(&app, &admin, sku, qty).await;
+    }
+    let listed = |query: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let list = body(app.get(&format!("/inventory/?{query}"), Some(admin)).await).await;
+            skus(&list)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("").await, ["A-1", "C-3", "B-2"]);
+    assert_eq!(listed("sort=sku").await, ["A-1", "B-2", "C-3"]);
+    assert_eq!(listed("sort=-sku").await, ["C-3", "B-2", "A-1"]);
+    assert_eq!(listed("sort=created_at").await, ["B-2", "C-3", "A-1"]);
+    assert_eq!(listed("sort=-created_at").await, ["A-1", "C-3", "B-2"]);
+    // Equal stock: the id breaks the tie, in the same direction.
+    assert_eq!(listed("sort=qty").await, ["C-3", "B-2", "A-1"]);
+    assert_eq!(listed("sort=-qty").await, ["A-1", "B-2", "C-3"]);
+    assert_eq!(listed("sort=sku&skip=1&limit=1").await, ["B-2"]);
+    for bad in ["sort=name", "sort=sku%20DESC", "sort=-"] {
+        let response = app.get(&format!("/inventory/?{bad}"), Some(&admin)).await;
+        assert_eq!(response.status(), 422, "{bad}");
+        let detail = body(response).await["detail"][0].clone();
+        assert_eq!(detail["loc"], json!(["query", "sort"]), "{bad}");
+    }
+}
+
 #[tokio::test]
 async fn analytics_counts_stock_with_the_default_threshold() {
     let app = TestApp::spawn().await;

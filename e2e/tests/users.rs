@@ -799,6 +799,50 @@ async fn admin_creates_lists_updates_resets_and_deletes() {
     expect(app.get("/users/me", token).await, 200, "admin still there").await;
 }
 
+/// `sort` orders the (filtered) list by name, email or creation, either way, before it is
+/// paginated; anything else is a 422 on the `sort` parameter.
+#[tokio::test]
+async fn list_sorts_by_name_email_or_creation() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let token = Some(admin.as_str());
+    for (name, email) in [
+        ("Zed", "sort-b@example.com"),
+        ("Amy", "sort-c@example.com"),
+        ("Bob", "sort-a@example.com"),
+    ] {
+        let user = json!({ "name": name, "email": email, "password": "long-enough-1" });
+        expect(app.post("/users/", token, &user).await, 201, name).await;
+    }
+    let names = |sort: &'static str| {
+        let app = &app;
+        async move {
+            let list = expect(
+                app.get(&format!("/users/?q=sort-&{sort}"), token).await,
+                200,
+                sort,
+            )
+            .await;
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names("").await, ["Bob", "Amy", "Zed"]);
+    assert_eq!(names("sort=name").await, ["Amy", "Bob", "Zed"]);
+    assert_eq!(names("sort=-name").await, ["Zed", "Bob", "Amy"]);
+    assert_eq!(names("sort=email").await, ["Bob", "Zed", "Amy"]);
+    assert_eq!(names("sort=-email").await, ["Amy", "Zed", "Bob"]);
+    assert_eq!(names("sort=created_at").await, ["Zed", "Amy", "Bob"]);
+    assert_eq!(names("sort=name&skip=1&limit=1").await, ["Bob"]);
+    for bad in ["sort=role", "sort=password_hash", "sort=name,id"] {
+        let error = expect(app.get(&format!("/users/?{bad}"), token).await, 422, bad).await;
+        assert_eq!(error["detail"][0]["loc"], json!(["query", "sort"]), "{bad}");
+    }
+}
+
 #[tokio::test]
 async fn service_lookup_sees_every_write() {
     let app = TestApp::spawn().await;

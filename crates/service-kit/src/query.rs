@@ -84,6 +84,32 @@ impl Query {
         Ok(Page { skip, limit })
     }
 
+    /// The `ORDER BY` terms for the `sort` parameter of a list: the public name of one of
+    /// `columns` (paired with the SQL that sorts by it), `-` in front for descending,
+    /// `default` when absent; anything else → 422. The id breaks ties in the same
+    /// direction, so consecutive pages neither overlap nor skip rows.
+    pub fn order_by(&self, columns: &[(&str, &str)], default: &str) -> ApiResult<String> {
+        let sort = self.str("sort").unwrap_or(default);
+        let (name, direction) = match sort.strip_prefix('-') {
+            Some(name) => (name, "DESC"),
+            None => (sort, "ASC"),
+        };
+        match columns.iter().find(|(public, _)| *public == name) {
+            Some((_, sql)) => Ok(format!("{sql} {direction}, id {direction}")),
+            None => {
+                let names: Vec<&str> = columns.iter().map(|(public, _)| *public).collect();
+                Err(ApiError::invalid_field(FieldError::query(
+                    "sort",
+                    format!(
+                        "must be one of {}, each optionally with a leading -",
+                        names.join(", ")
+                    ),
+                    "enum",
+                )))
+            }
+        }
+    }
+
     /// `days` for time series: default `default`, clamped to `1..=max`.
     pub fn days(&self, default: i64, max: i64) -> ApiResult<i64> {
         Ok(self.int("days")?.unwrap_or(default).clamp(1, max))
@@ -120,6 +146,24 @@ mod tests {
         assert_eq!(Query::parse("limit=1001").page().unwrap_err().status, 422);
         assert_eq!(Query::parse("skip=-1").page().unwrap_err().status, 422);
         assert_eq!(Query::parse("limit=abc").page().unwrap_err().status, 422);
+    }
+
+    #[test]
+    fn sort_names_a_column_and_a_direction() {
+        let columns = [("name", "name"), ("email", "lower(email)")];
+        let order = |query: &str| Query::parse(query).order_by(&columns, "-name");
+        assert_eq!(order("").unwrap(), "name DESC, id DESC");
+        assert_eq!(order("sort=email").unwrap(), "lower(email) ASC, id ASC");
+        assert_eq!(order("sort=-email").unwrap(), "lower(email) DESC, id DESC");
+        for bad in [
+            "sort=role",
+            "sort=--name",
+            "sort=name;DROP",
+            "sort=lower(email)",
+        ] {
+            let error = order(bad).unwrap_err();
+            assert_eq!(error.status, 422, "{bad}");
+        }
     }
 
     #[test]

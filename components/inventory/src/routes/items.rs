@@ -14,11 +14,14 @@ use crate::item::{Item, ItemPatch, NewItem};
 use crate::settings;
 use crate::store::{self, ListFilter};
 
-/// `GET /inventory/?q=&low_stock=&skip=&limit=`, newest first, with `X-Total-Count`.
+/// `GET /inventory/?q=&low_stock=&sort=&skip=&limit=`, newest first unless `sort` says
+/// otherwise, with `X-Total-Count`.
 #[utoipa::path(get, path = "/inventory/", tag = "items",
     params(
         ("q" = Option<String>, Query, max_length = 64, description = "Part of the SKU (case-insensitive)"),
         ("low_stock" = Option<bool>, Query, description = "Only items with 0 < qty < the low-stock threshold"),
+        ("sort" = Option<String>, Query, pattern = "^-?(created_at|sku|qty)$",
+            description = "`created_at`, `sku` or `qty`; a leading `-` for descending (default `-created_at`)"),
         Pagination,
     ),
     responses((status = 200, description = "One page of items, newest first", body = Vec<Item>,
@@ -27,6 +30,7 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
     ctx.authenticate(req)?;
     let query = Query::of(req);
     let page = query.page()?;
+    let order_by = query.order_by(store::SORTS, "-created_at")?;
     let filter = ListFilter {
         q: search_term(&query)?,
         low_stock_below: query
@@ -37,13 +41,13 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
     let listing = json!([filter.q, filter.low_stock_below]);
     let cache = item_cache();
     // Cached as the JSON it is sent as: a hit is copied out, not parsed and rendered again.
-    let key = format!("list:{listing}:{}:{}", page.skip, page.limit);
+    let key = format!("list:{listing}:{order_by}:{}:{}", page.skip, page.limit);
     let (total, items): (i64, Box<RawValue>) = cache.read(&key, || {
         let conn = db::connect()?;
         // Every page of a listing has the same total: counted once per generation, not
         // once for each page someone turns to.
         let total = cache.read(&format!("count:{listing}"), || store::count(&conn, &filter))?;
-        let items = store::page(&conn, &filter, page)?;
+        let items = store::page(&conn, &filter, &order_by, page)?;
         Ok::<_, ApiError>((total, json::rendered(&items)?))
     })?;
     Ok(json::list(&*items, total))

@@ -11,15 +11,17 @@ use super::user_id;
 use crate::accounts::Accounts;
 use crate::domain::{Email, Password, UserName};
 use crate::passwords;
-use crate::store::{Changes, ListFilter, NewUser};
+use crate::store::{Changes, ListFilter, NewUser, SORTS};
 use crate::user::User;
 
-/// Admin: the filtered, paginated list, newest first.
+/// Admin: the filtered, paginated list, newest first unless `sort` says otherwise.
 #[utoipa::path(get, path = "/users/", tag = "users",
     params(
         ("q" = Option<String>, Query, description = "Part of the name or email"),
         ("role" = Option<Role>, Query, description = "Only users with this role"),
         ("is_active" = Option<bool>, Query, description = "Only active (or inactive) users"),
+        ("sort" = Option<String>, Query, pattern = "^-?(created_at|name|email)$",
+            description = "`created_at`, `name` or `email`; a leading `-` for descending (default `-created_at`)"),
         Pagination,
     ),
     responses((status = 200, description = "One page of users", body = Vec<User>,
@@ -44,6 +46,7 @@ pub fn list(req: &Request, ctx: &RequestContext, _: &Params) -> ApiResult<Respon
         search: query.str("q").map(str::to_string),
         role,
         is_active: query.bool("is_active")?,
+        order_by: query.order_by(SORTS, "-created_at")?,
     };
     let (users, total) = accounts.store()?.list(&filter, query.page()?)?;
     Ok(json::list(&users, total))
