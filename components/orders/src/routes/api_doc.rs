@@ -43,14 +43,27 @@ pub struct Sort {
     sort: Option<String>,
 }
 
-/// The forecast's method.
+/// The forecast's choices.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub struct ForecastMethod {
-    /// `linear`, `exp` (Holt's exponential smoothing) or `auto` (the default).
-    #[param(pattern = "^(linear|exp|auto)$")]
+pub struct ForecastQuery {
+    /// `linear` (least squares), `exp` (Holt's linear trend), `hw` (Holt-Winters: additive
+    /// trend, multiplicative weekly season; needs two weeks of history without a day at
+    /// zero, else it falls back to `exp`) or `auto` (the default: `hw` when weekday
+    /// seasonality applies, else `linear` for a clear trend, else `exp`). Smoothing
+    /// parameters are fitted to the history by least squares.
+    #[param(pattern = "^(auto|linear|exp|hw)$")]
     method: Option<String>,
+    /// `weekday` multiplies the fit and forecast of `linear` and `exp` by each weekday's
+    /// mean over the overall mean; `auto` (the default) does so from 28 days of history on
+    /// when those means spread by more than 10 % of the mean; `none` never (`hw` keeps its
+    /// own weekly season whatever is asked).
+    #[param(pattern = "^(auto|weekday|none)$")]
+    seasonality: Option<String>,
+    /// The confidence level of the band: 0.80, 0.95 (the default) or 0.99.
+    #[param(pattern = "^0\\.(80?|95|99)$")]
+    conf: Option<String>,
 }
 
 /// `GET /orders/analytics`.
@@ -86,18 +99,35 @@ pub struct OrdersDay {
     revenue: Money,
 }
 
-/// `GET /orders/analytics/forecast`.
+/// `GET /orders/analytics/forecast`. The history starts, for the model, at its first day
+/// with revenue.
 #[derive(Serialize, ToSchema)]
 #[allow(dead_code)]
 pub struct Forecast {
     days: i64,
-    /// The method used (`auto` picks one).
-    #[schema(pattern = "^(linear|exp)$")]
+    /// The method used: `auto` resolved, and `exp` where `hw` fell back.
+    #[schema(pattern = "^(linear|exp|hw)$")]
     method: String,
+    /// `weekday` when the forecast follows a weekly pattern (weekday factors, or `hw`).
+    #[schema(pattern = "^(weekday|none)$")]
+    seasonality: String,
     /// Revenue per day over the last 90 days.
     history: Vec<RevenueDay>,
-    /// The next `days` days.
+    /// The next `days` days, never below 0.
     forecast: Vec<ForecastDay>,
+    /// The days of the last 30 whose residual (revenue − fitted value) lies at least 2.5
+    /// standard deviations from the mean residual.
+    anomalies: Vec<Anomaly>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Anomaly {
+    #[schema(format = Date)]
+    date: String,
+    revenue: Money,
+    /// Standard deviations from the mean residual (negative: below the fit), 2 places.
+    z: f64,
 }
 
 #[derive(Serialize, ToSchema)]
