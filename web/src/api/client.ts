@@ -2,6 +2,7 @@
 // errors turned into ApiError, and a 401 on an authenticated call ends the session (the
 // router then sends the user to the login page).
 
+import { saveBlob } from '@/lib/download';
 import { endSession, getSession } from '@/lib/session';
 import { ApiError, toApiError } from './errors';
 
@@ -90,14 +91,7 @@ export async function requestPage<T>(path: string, query: Query, signal?: AbortS
 /** Fetches a CSV export (it needs the token, so a plain link cannot) and saves it. */
 export async function downloadFile(path: string, filename: string): Promise<void> {
   const response = await send(path, { headers: { Accept: 'text/csv' } });
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBlob(await response.blob(), filename);
 }
 
 export interface ImportResult {

@@ -40,5 +40,12 @@ export const getOrderAnalytics = () => request<OrderAnalytics>('/orders/analytic
 export const getOrderTimeseries = (days: number) =>
   request<OrderTimeseries>('/orders/analytics/timeseries', { query: { days } });
 
-export const getForecast = (days: number) =>
-  request<Forecast>('/orders/analytics/forecast', { query: { days, method: 'auto' } });
+export interface ForecastOptions {
+  days: number;
+  method: string;
+  seasonality: string;
+  conf: string;
+}
+
+export const getForecast = (options: ForecastOptions) =>
+  request<Forecast>('/orders/analytics/forecast', { query: { ...options } });

@@ -86,14 +86,40 @@ export interface OrderTimeseries {
   series: { date: string; orders: number; revenue: string | number }[];
 }
 
+export interface ForecastPoint {
+  date: string;
+  revenue: string | number;
+  lower: string | number;
+  upper: string | number;
+}
+
+export interface Anomaly {
+  date: string;
+  revenue: string | number;
+  /** How many standard deviations the day's residual is from the mean residual. */
+  z: number;
+}
+
 export interface Forecast {
   days: number;
   method: string;
+  /** Absent from servers that predate weekday seasonality. */
+  seasonality?: string;
   history: { date: string; revenue: string | number }[];
-  forecast: {
-    date: string;
-    revenue: string | number;
-    lower: string | number;
-    upper: string | number;
-  }[];
+  forecast: ForecastPoint[];
+  /** Absent from servers that predate anomaly detection. */
+  anomalies?: Anomaly[];
+}
+
+export interface UserAnalytics {
+  total_users: number;
+  active_users: number;
+  inactive_users: number;
+  role_breakdown: Partial<Record<Role, number>>;
+  recent_signups_7d: number;
+}
+
+export interface UserTimeseries {
+  days: number;
+  series: { date: string; signups: number }[];
 }

@@ -1,5 +1,5 @@
 import { request, requestPage, type Query } from './client';
-import type { Preferences, Role, User } from './types';
+import type { Preferences, Role, User, UserAnalytics, UserTimeseries } from './types';
 
 export const getMe = () => request<User>('/users/me');
 
@@ -30,3 +30,8 @@ export const deleteUser = (id: number) => request<null>(`/users/${id}`, { method
 
 export const resetPassword = (id: number) =>
   request<{ temp_password: string }>(`/users/${id}/reset_password`, { method: 'POST' });
+
+export const getUserAnalytics = () => request<UserAnalytics>('/users/analytics');
+
+export const getUserTimeseries = (days: number) =>
+  request<UserTimeseries>('/users/analytics/timeseries', { query: { days } });

@@ -26,8 +26,9 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
           <span className="text-lg font-semibold text-indigo-600 dark:text-indigo-400">Spin Shop</span>
-          <nav aria-label="Main" className="order-3 -mx-1 w-full overflow-x-auto sm:order-none sm:w-auto">
-            <ul className="flex gap-1">
+          {/* On a phone the links take a line of their own and wrap rather than scroll out of sight. */}
+          <nav aria-label="Main" className="order-3 -mx-1 w-full sm:order-none sm:w-auto">
+            <ul className="flex flex-wrap gap-1">
               {links
                 .filter((link) => !link.admin || isAdmin)
                 .map((link) => (

@@ -6,7 +6,9 @@ export function Card({ title, children, className }: { title: string; children: 
     <section
       aria-label={title}
       className={cn(
-        'rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900',
+        // min-w-0: a grid cell may shrink below its content's width, so a chart drawn at
+        // one width follows the cell down when the screen narrows instead of overflowing it.
+        'min-w-0 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900',
         className,
       )}
     >

@@ -7,11 +7,6 @@ export const chartAxis = {
   ticks: { stroke: 'rgba(100, 116, 139, 0.3)', width: 1 },
 };
 
-/** `2026-11-25` → seconds since the epoch at 00:00 UTC, uPlot's x values. */
-export function dayToSeconds(day: string): number {
-  return Date.parse(`${day.slice(0, 10)}T00:00:00Z`) / 1000;
-}
-
 /** Shows the x axis in UTC: the series are per UTC day. */
 export const utcDates = (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
 

@@ -12,6 +12,11 @@ export function formatDay(day: string): string {
   return Number.isNaN(date.getTime()) ? day : shortDate.format(date);
 }
 
+/** `2026-11-25` → seconds since the epoch at 00:00 UTC, the charts' x values. */
+export function dayToSeconds(day: string): number {
+  return Date.parse(`${day.slice(0, 10)}T00:00:00Z`) / 1000;
+}
+
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }

@@ -1,20 +1,29 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type UseQueryResult } from '@tanstack/react-query';
+import { useMemo, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { getInventoryAnalytics } from '@/api/inventory';
+import { getInventoryAnalytics, listItems } from '@/api/inventory';
 import { getForecast, getOrderAnalytics, getOrderTimeseries } from '@/api/orders';
-import { ORDER_STATUSES, type OrderAnalytics } from '@/api/types';
+import { ORDER_STATUSES } from '@/api/types';
+import { getUserAnalytics, getUserTimeseries } from '@/api/users';
 import { Card } from '@/components/Card';
 import { DataTable } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { EmptyState, ErrorState, Loading } from '@/components/States';
 import { formatDateTime } from '@/lib/format';
 import { formatMoney } from '@/lib/money';
+import { usePreferences } from '@/lib/preferences';
 import { useSession } from '@/lib/useSession';
 import { StatusBadge } from '@/features/orders/StatusBadge';
-import { STATUS_TONES, statusLabel } from '@/features/orders/status';
-import { ForecastChart, OrdersRevenueChart } from './Charts';
+import { statusLabel } from '@/features/orders/status';
+import { ChartCard } from './ChartCard';
+import { categoryTable, ordersRevenueTable, signupsTable, type Category } from './chartData';
+import { CategoryChart, OrdersRevenueChart, SignupsChart } from './Charts';
+import { DaySwitch } from './DaySwitch';
+import { ForecastNote } from './ForecastNote';
+import { useDays } from './useDays';
 
-const DAYS = 30;
+/** How many of the lowest-stocked items the stock chart shows. */
+const LOWEST_STOCK = 10;
 
 function Stat({ label, value }: { label: string; value: string | number }) {
   return (
@@ -25,53 +34,69 @@ function Stat({ label, value }: { label: string; value: string | number }) {
   );
 }
 
-const barColours = {
-  amber: 'bg-amber-400',
-  blue: 'bg-sky-500',
-  indigo: 'bg-indigo-500',
-  green: 'bg-emerald-500',
-  red: 'bg-rose-500',
-  gray: 'bg-slate-400',
-};
-
-function StatusBreakdown({ breakdown }: { breakdown: OrderAnalytics['status_breakdown'] }) {
-  const total = ORDER_STATUSES.reduce((sum, status) => sum + (breakdown[status] ?? 0), 0);
-  return (
-    <ul className="space-y-2">
-      {ORDER_STATUSES.map((status) => {
-        const count = breakdown[status] ?? 0;
-        return (
-          <li key={status} className="text-sm">
-            <div className="flex justify-between">
-              <span>{statusLabel(status)}</span>
-              <span className="font-medium">{count}</span>
-            </div>
-            <div className="mt-1 h-2 rounded bg-slate-100 dark:bg-slate-800" aria-hidden="true">
-              <div
-                className={`h-2 rounded ${barColours[STATUS_TONES[status]]}`}
-                style={{ width: `${total ? (count / total) * 100 : 0}%` }}
-              />
-            </div>
-          </li>
-        );
-      })}
-    </ul>
-  );
+/** A query's loading and error states, then `children` with its data. */
+function Loaded<T>({ query, children }: { query: UseQueryResult<T>; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return children(query.data);
 }
 
 export default function DashboardPage() {
   const isAdmin = useSession()?.role === 'admin';
+  const [days, setDays] = useDays();
+  const preferences = usePreferences();
+  const { palette } = preferences;
+  const forecastOptions = {
+    days,
+    method: preferences.forecastMethod,
+    seasonality: preferences.forecastSeasonality,
+    conf: preferences.forecastConfidence,
+  };
+
   const analytics = useQuery({ queryKey: ['orders', 'analytics'], queryFn: getOrderAnalytics });
-  const timeseries = useQuery({
-    queryKey: ['orders', 'timeseries', DAYS],
-    queryFn: () => getOrderTimeseries(DAYS),
+  const timeseries = useQuery({ queryKey: ['orders', 'timeseries', days], queryFn: () => getOrderTimeseries(days) });
+  const forecast = useQuery({
+    queryKey: ['orders', 'forecast', forecastOptions],
+    queryFn: () => getForecast(forecastOptions),
+    // The request follows the user's forecast settings: wait until they are known.
+    enabled: !preferences.query.isPending,
   });
-  const forecast = useQuery({ queryKey: ['orders', 'forecast', 14], queryFn: () => getForecast(14) });
   const stock = useQuery({ queryKey: ['inventory', 'analytics'], queryFn: getInventoryAnalytics });
+  const lowest = useQuery({
+    queryKey: ['inventory', 'list', 'lowest'],
+    queryFn: ({ signal }) => listItems({ sort: 'qty', limit: LOWEST_STOCK }, signal),
+  });
+  const users = useQuery({ queryKey: ['users', 'analytics'], queryFn: getUserAnalytics, enabled: isAdmin });
+  const signups = useQuery({
+    queryKey: ['users', 'timeseries', days],
+    queryFn: () => getUserTimeseries(days),
+    enabled: isAdmin,
+  });
+
+  const statuses = useMemo<Category[] | undefined>(
+    () =>
+      analytics.data &&
+      ORDER_STATUSES.map((status) => ({ label: statusLabel(status), value: analytics.data.status_breakdown[status] ?? 0 })),
+    [analytics.data],
+  );
+  const roles = useMemo<Category[] | undefined>(
+    () =>
+      users.data &&
+      Object.entries(users.data.role_breakdown).map(([role, count]) => ({ label: statusLabel(role), value: count })),
+    [users.data],
+  );
+  const lowestItems = useMemo<Category[] | undefined>(
+    () => lowest.data?.items.map((item) => ({ label: item.sku, value: item.qty })),
+    [lowest.data],
+  );
+  const forecastData = forecast.data && forecast.data.forecast.length > 0 ? forecast.data : undefined;
 
   return (
     <>
-      <PageHeader title={isAdmin ? 'Dashboard — all orders' : 'Dashboard — your orders'} />
+      <PageHeader
+        title={isAdmin ? 'Dashboard — all orders' : 'Dashboard — your orders'}
+        actions={<DaySwitch days={days} onChange={setDays} />}
+      />
       {analytics.isPending ? (
         <Loading />
       ) : analytics.isError ? (
@@ -86,86 +111,95 @@ export default function DashboardPage() {
       )}
 
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title={`Orders and revenue, last ${DAYS} days`}>
-          {timeseries.isPending ? (
-            <Loading />
-          ) : timeseries.isError ? (
-            <ErrorState error={timeseries.error} onRetry={() => void timeseries.refetch()} />
-          ) : (
-            <OrdersRevenueChart series={timeseries.data.series} />
-          )}
-        </Card>
-        <Card title="Revenue forecast, next 14 days">
-          {forecast.isPending ? (
-            <Loading />
-          ) : forecast.isError ? (
-            <ErrorState error={forecast.error} onRetry={() => void forecast.refetch()} />
-          ) : forecast.data.forecast.length === 0 ? (
-            <EmptyState title="Not enough history for a forecast yet." />
-          ) : (
-            <ForecastChart forecast={forecast.data} />
-          )}
-        </Card>
-        <Card title="Orders by status">
-          {analytics.isError ? (
-            <ErrorState error={analytics.error} />
-          ) : analytics.data ? (
-            <StatusBreakdown breakdown={analytics.data.status_breakdown} />
-          ) : (
-            <Loading />
-          )}
-        </Card>
-        <Card title="Low-stock alerts">
-          {stock.isPending ? (
-            <Loading />
-          ) : stock.isError ? (
-            <ErrorState error={stock.error} onRetry={() => void stock.refetch()} />
-          ) : stock.data.low_stock_items.length === 0 ? (
-            <EmptyState title="All items are well stocked." />
-          ) : (
-            <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800" aria-label="Low-stock items">
-              {stock.data.low_stock_items.map((item) => (
-                <li key={item.id} className="flex justify-between py-1.5">
-                  <span className="font-mono">{item.sku}</span>
-                  <span className={item.qty === 0 ? 'font-semibold text-rose-600' : 'text-amber-600'}>
-                    {item.qty === 0 ? 'Out of stock' : `${item.qty} left`}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </Card>
+        <ChartCard
+          title={`Orders and revenue, last ${days} days, with a ${days}-day forecast`}
+          filename={`orders-revenue-${days}d`}
+          table={timeseries.data && ordersRevenueTable(timeseries.data.series, forecastData)}
+          className="lg:col-span-2"
+        >
+          <Loaded query={timeseries}>
+            {(data) => (
+              <>
+                <OrdersRevenueChart series={data.series} forecast={forecastData} palette={palette} />
+                <ForecastNote forecast={forecast} confidence={preferences.forecastConfidence} />
+              </>
+            )}
+          </Loaded>
+        </ChartCard>
+        {isAdmin && (
+          <ChartCard
+            title={`User sign-ups, last ${days} days`}
+            filename={`signups-${days}d`}
+            table={signups.data && signupsTable(signups.data.series)}
+          >
+            <Loaded query={signups}>{(data) => <SignupsChart series={data.series} palette={palette} />}</Loaded>
+          </ChartCard>
+        )}
+        <ChartCard
+          title="Orders by status"
+          filename="orders-by-status"
+          table={statuses && categoryTable(['status', 'orders'], statuses)}
+        >
+          <Loaded query={analytics}>
+            {() => statuses && <CategoryChart categories={statuses} label="Orders" palette={palette} colour={0} />}
+          </Loaded>
+        </ChartCard>
+        {isAdmin && (
+          <ChartCard title="Users by role" filename="users-by-role" table={roles && categoryTable(['role', 'users'], roles)}>
+            <Loaded query={users}>
+              {() => roles && <CategoryChart categories={roles} label="Users" palette={palette} colour={1} />}
+            </Loaded>
+          </ChartCard>
+        )}
+        <ChartCard
+          title={`The ${LOWEST_STOCK} lowest stock levels`}
+          filename="lowest-stock"
+          table={lowestItems && categoryTable(['sku', 'qty'], lowestItems)}
+        >
+          <Loaded query={lowest}>
+            {() =>
+              lowestItems?.length ? (
+                <CategoryChart categories={lowestItems} label="In stock" palette={palette} colour={3} />
+              ) : (
+                <EmptyState title="Nothing has been stocked yet." />
+              )
+            }
+          </Loaded>
+        </ChartCard>
         <Card title="Recent orders" className="lg:col-span-2">
-          {analytics.isError ? (
-            <ErrorState error={analytics.error} />
-          ) : !analytics.data ? (
-            <Loading />
-          ) : analytics.data.recent_orders.length === 0 ? (
-            <EmptyState title="No orders yet.">
-              <Link to="/app/orders" className="text-indigo-600 underline dark:text-indigo-400">
-                Place the first one
-              </Link>
-            </EmptyState>
-          ) : (
-            <DataTable
-              caption="Recent orders"
-              rows={analytics.data.recent_orders}
-              rowKey={(order) => order.id}
-              columns={[
-                {
-                  header: 'Order',
-                  cell: (order) => (
-                    <Link to={`/app/orders/${encodeURIComponent(order.id)}`} className="font-mono text-indigo-600 underline dark:text-indigo-400">
-                      {order.id}
-                    </Link>
-                  ),
-                },
-                { header: 'Status', cell: (order) => <StatusBadge status={order.status} /> },
-                { header: 'Total', cell: (order) => formatMoney(order.total), className: 'text-right' },
-                { header: 'Created', cell: (order) => formatDateTime(order.created_at) },
-              ]}
-            />
-          )}
+          <Loaded query={analytics}>
+            {(data) =>
+              data.recent_orders.length === 0 ? (
+                <EmptyState title="No orders yet.">
+                  <Link to="/app/orders" className="text-indigo-600 underline dark:text-indigo-400">
+                    Place the first one
+                  </Link>
+                </EmptyState>
+              ) : (
+                <DataTable
+                  caption="Recent orders"
+                  rows={data.recent_orders}
+                  rowKey={(order) => order.id}
+                  columns={[
+                    {
+                      header: 'Order',
+                      cell: (order) => (
+                        <Link
+                          to={`/app/orders/${encodeURIComponent(order.id)}`}
+                          className="font-mono text-indigo-600 underline dark:text-indigo-400"
+                        >
+                          {order.id}
+                        </Link>
+                      ),
+                    },
+                    { header: 'Status', cell: (order) => <StatusBadge status={order.status} /> },
+                    { header: 'Total', cell: (order) => formatMoney(order.total), className: 'text-right' },
+                    { header: 'Created', cell: (order) => formatDateTime(order.created_at) },
+                  ]}
+                />
+              )
+            }
+          </Loaded>
         </Card>
       </div>
     </>

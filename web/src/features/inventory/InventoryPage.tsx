@@ -12,6 +12,7 @@ import { PageHeader } from '@/components/PageHeader';
 import { Pagination } from '@/components/Pagination';
 import { Alert, EmptyState, ErrorState, Loading } from '@/components/States';
 import { formatDateTime } from '@/lib/format';
+import { useUrlSort } from '@/lib/listSort';
 import { formatMoney } from '@/lib/money';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { usePagedList } from '@/lib/usePagedList';
@@ -20,6 +21,8 @@ import { ItemDialog } from './ItemDialog';
 import { STOCK_DISPLAY, stockLevel } from './stock';
 
 const DEFAULT_THRESHOLD = 20;
+/** What the inventory list sorts by (the API's `sort` values). */
+const SORTS = ['sku', 'qty', 'created_at'] as const;
 
 export default function InventoryPage() {
   const isAdmin = useSession()?.role === 'admin';
@@ -29,9 +32,10 @@ export default function InventoryPage() {
   const [editing, setEditing] = useState<Item | null | undefined>(undefined);
   const [deleting, setDeleting] = useState<Item | null>(null);
   const q = useDebouncedValue(search.trim());
+  const { sort, param: sortParam, toggle: toggleSort } = useUrlSort(SORTS);
   const { query, page, setPage, pageSize } = usePagedList(
     'inventory',
-    { q, low_stock: lowOnly || undefined },
+    { q, low_stock: lowOnly || undefined, sort: sortParam },
     listItems,
   );
   const analytics = useQuery({ queryKey: ['inventory', 'analytics'], queryFn: getInventoryAnalytics });
@@ -45,10 +49,11 @@ export default function InventoryPage() {
   });
 
   const columns: Column<Item>[] = [
-    { header: 'SKU', cell: (item) => <span className="font-mono">{item.sku}</span> },
+    { header: 'SKU', cell: (item) => <span className="font-mono">{item.sku}</span>, sortKey: 'sku' },
     { header: 'Name', cell: (item) => item.name ?? '—' },
     {
       header: 'Stock',
+      sortKey: 'qty',
       cell: (item) => {
         const { tone, label } = STOCK_DISPLAY[stockLevel(item.qty, threshold)];
         return (
@@ -62,13 +67,14 @@ export default function InventoryPage() {
       },
     },
     { header: 'Price', cell: (item) => (item.price === null ? '—' : formatMoney(item.price)), className: 'text-right' },
+    { header: 'Created', cell: (item) => formatDateTime(item.created_at), sortKey: 'created_at' },
     { header: 'Updated', cell: (item) => formatDateTime(item.updated_at) },
   ];
   if (isAdmin) {
     columns.push({
       header: 'Actions',
       cell: (item) => (
-        <span className="flex gap-1">
+        <span className="flex flex-wrap justify-end gap-1">
           <Button variant="ghost" size="sm" aria-label={`Edit ${item.sku}`} onClick={() => setEditing(item)}>
             Edit
           </Button>
@@ -130,7 +136,14 @@ export default function InventoryPage() {
         </EmptyState>
       ) : (
         <>
-          <DataTable caption="Inventory items" rows={query.data.items} rowKey={(item) => item.id} columns={columns} />
+          <DataTable
+            caption="Inventory items"
+            rows={query.data.items}
+            rowKey={(item) => item.id}
+            columns={columns}
+            sort={sort}
+            onSort={toggleSort}
+          />
           <Pagination page={page} pageSize={pageSize} total={query.data.total} onPageChange={setPage} />
         </>
       )}

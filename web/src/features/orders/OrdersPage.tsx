@@ -11,6 +11,7 @@ import { PageHeader } from '@/components/PageHeader';
 import { Pagination } from '@/components/Pagination';
 import { EmptyState, ErrorState, Loading } from '@/components/States';
 import { formatDateTime } from '@/lib/format';
+import { useUrlSort } from '@/lib/listSort';
 import { formatMoney } from '@/lib/money';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { usePagedList } from '@/lib/usePagedList';
@@ -18,6 +19,9 @@ import { useSession } from '@/lib/useSession';
 import { CreateOrderDialog } from './CreateOrderDialog';
 import { StatusBadge } from './StatusBadge';
 import { statusLabel } from './status';
+
+/** What the orders list sorts by (the API's `sort` values). */
+const SORTS = ['total', 'created_at', 'updated_at'] as const;
 
 export default function OrdersPage() {
   const isAdmin = useSession()?.role === 'admin';
@@ -28,9 +32,10 @@ export default function OrdersPage() {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const q = useDebouncedValue(search.trim());
+  const { sort, param: sortParam, toggle: toggleSort } = useUrlSort(SORTS);
   const { query, page, setPage, pageSize } = usePagedList(
     'orders',
-    { status, q, from: from || undefined, to: to || undefined },
+    { status, q, from: from || undefined, to: to || undefined, sort: sortParam },
     listOrders,
   );
 
@@ -92,6 +97,8 @@ export default function OrdersPage() {
             caption="Orders"
             rows={query.data.items}
             rowKey={(order) => order.id}
+            sort={sort}
+            onSort={toggleSort}
             columns={[
               {
                 header: 'Order',
@@ -107,8 +114,9 @@ export default function OrdersPage() {
               ...(isAdmin ? [{ header: 'User', cell: (order: { user_id: number }) => order.user_id }] : []),
               { header: 'Status', cell: (order) => <StatusBadge status={order.status} /> },
               { header: 'Items', cell: (order) => order.items.reduce((sum, item) => sum + item.quantity, 0) },
-              { header: 'Total', cell: (order) => formatMoney(order.total), className: 'text-right' },
-              { header: 'Created', cell: (order) => formatDateTime(order.created_at) },
+              { header: 'Total', cell: (order) => formatMoney(order.total), className: 'text-right', sortKey: 'total' },
+              { header: 'Created', cell: (order) => formatDateTime(order.created_at), sortKey: 'created_at' },
+              { header: 'Updated', cell: (order) => formatDateTime(order.updated_at), sortKey: 'updated_at' },
             ]}
           />
           <Pagination page={page} pageSize={pageSize} total={query.data.total} onPageChange={setPage} />

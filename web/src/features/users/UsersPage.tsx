@@ -12,10 +12,14 @@ import { PageHeader } from '@/components/PageHeader';
 import { Pagination } from '@/components/Pagination';
 import { Alert, EmptyState, ErrorState, Loading } from '@/components/States';
 import { formatDateTime } from '@/lib/format';
+import { useUrlSort } from '@/lib/listSort';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { usePagedList } from '@/lib/usePagedList';
 import { useSession } from '@/lib/useSession';
 import { UserDialog } from './UserDialog';
+
+/** What the users list sorts by (the API's `sort` values). */
+const SORTS = ['name', 'email', 'created_at'] as const;
 
 interface Secret {
   email: string;
@@ -31,7 +35,8 @@ export default function UsersPage() {
   const [deleting, setDeleting] = useState<User | null>(null);
   const [secret, setSecret] = useState<Secret | null>(null);
   const q = useDebouncedValue(search.trim());
-  const { query, page, setPage, pageSize } = usePagedList('users', { q, role }, listUsers);
+  const { sort, param: sortParam, toggle: toggleSort } = useUrlSort(SORTS);
+  const { query, page, setPage, pageSize } = usePagedList('users', { q, role, sort: sortParam }, listUsers);
   const invalidate = () => void client.invalidateQueries({ queryKey: ['users'] });
 
   const toggleActive = useMutation({
@@ -114,9 +119,11 @@ export default function UsersPage() {
             caption="Users"
             rows={query.data.items}
             rowKey={(user) => user.id}
+            sort={sort}
+            onSort={toggleSort}
             columns={[
-              { header: 'Name', cell: (user) => user.name },
-              { header: 'Email', cell: (user) => user.email },
+              { header: 'Name', cell: (user) => user.name, sortKey: 'name' },
+              { header: 'Email', cell: (user) => user.email, sortKey: 'email' },
               {
                 header: 'Role',
                 cell: (user) => <Badge tone={user.role === 'admin' ? 'indigo' : 'gray'}>{user.role}</Badge>,
@@ -127,11 +134,11 @@ export default function UsersPage() {
                   <Badge tone={user.is_active ? 'green' : 'red'}>{user.is_active ? 'Active' : 'Inactive'}</Badge>
                 ),
               },
-              { header: 'Created', cell: (user) => formatDateTime(user.created_at) },
+              { header: 'Created', cell: (user) => formatDateTime(user.created_at), sortKey: 'created_at' },
               {
                 header: 'Actions',
                 cell: (user) => (
-                  <span className="flex gap-1">
+                  <span className="flex flex-wrap justify-end gap-1">
                     <Button variant="ghost" size="sm" aria-label={`Edit ${user.email}`} onClick={() => setEditing(user)}>
                       Edit
                     </Button>
