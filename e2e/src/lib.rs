@@ -4,6 +4,7 @@
 
 pub mod bench;
 mod redis_server;
+pub mod scaled;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,17 +66,97 @@ pub struct AppOptions {
     pub redis: Option<String>,
 }
 
-/// A running application with its own databases.
+/// A running application with its own databases. Its requests go through [`Api`].
 pub struct TestApp {
-    pub base_url: String,
-    pub client: Client,
-    pub id: String,
+    api: Api,
     child: Child,
     output: Output,
     deliverer: Option<Supervised>,
-    databases: Vec<String>,
+    _databases: Databases,
     launch: Launch,
     _tmp: TempDir,
+}
+
+/// Requests to an application under test, and its databases, wherever it runs (one host,
+/// or the scaled-out topology of [`scaled`]).
+pub struct Api {
+    pub base_url: String,
+    pub client: Client,
+    /// The namespace of its Redis keys and the prefix of its databases.
+    pub id: String,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+/// The databases of one test, migrated; dropped with it.
+pub struct Databases(Vec<String>);
+
+impl Databases {
+    /// Creates and migrates `<id>_<service>` for every service; returns them with the
+    /// `<service>_db_url` variables that name them.
+    pub async fn create(id: &str) -> Result<(Databases, Vec<(String, String)>)> {
+        let (mut names, mut variables) = (Vec::new(), Vec::new());
+        for service in migrate::SERVICES {
+            let name = format!("{id}_{service}");
+            migrate::create_database(PG_SERVER, &name).await?;
+            let url = migrate::database_url(PG_SERVER, &name);
+            migrate::migrate(&url, service).await?;
+            variables.push((format!("{service}_db_url"), url));
+            names.push(name);
+        }
+        Ok((Databases(names), variables))
+    }
+}
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        let databases = std::mem::take(&mut self.0);
+        // Drop runs inside the test's runtime; the databases are dropped from a thread of
+        // our own so no runtime is blocked on.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                for name in databases {
+                    let _ = migrate::drop_database(PG_SERVER, &name).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The variables every test app gets: its Redis (`host:port`, or the shared one), its key
+/// namespace `id`, and the test secrets.
+pub fn test_variables(id: &str, redis: Option<&str>) -> Vec<(String, String)> {
+    let mut variables: Vec<(String, String)> = Vec::new();
+    if let Some(redis) = redis {
+        variables.push(("redis_host".into(), redis.into()));
+        variables.push(("redis_url".into(), format!("redis://{redis}")));
+    }
+    variables.push(("redis_namespace".into(), id.into()));
+    variables.push(("jwt_secret".into(), JWT_SECRET.into()));
+    variables.push(("service_token".into(), SERVICE_TOKEN.into()));
+    variables
+}
+
+/// A fresh test id: the Redis namespace and the database prefix of one app.
+pub fn new_id() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// The runtime configuration of a test app: the `default` key-value store in `redis`
+/// (`host:port`, default the shared one), then `extra`.
+pub fn runtime_config_toml(redis: Option<&str>, extra: &str) -> String {
+    let redis = redis.unwrap_or("127.0.0.1:6379");
+    format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://{redis}\"\n{extra}\n")
 }
 
 /// The lines a process printed on stdout so far (they are also forwarded to the test's
@@ -86,6 +167,12 @@ pub struct Output(Arc<Mutex<Vec<String>>>);
 impl Output {
     pub fn lines(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
+    }
+
+    /// Prints `line` (after `prefix`) to the test's output and keeps it.
+    fn keep(&self, prefix: &str, line: String) {
+        println!("{prefix}{line}");
+        self.0.lock().unwrap().push(line);
     }
 
     pub fn count(&self, pattern: &str) -> usize {
@@ -100,17 +187,29 @@ impl Output {
 
 /// The deliverer's supervisor, in a process group of its own so that stopping it stops
 /// the deliverer it runs too.
-struct Supervised {
+pub(crate) struct Supervised {
     child: Child,
-    output: Output,
+    pub(crate) output: Output,
 }
 
-impl Drop for Supervised {
-    fn drop(&mut self) {
+impl Supervised {
+    /// Kills the supervisor and what it runs (SIGKILL), and waits for the supervisor.
+    pub(crate) async fn kill(mut self) {
+        self.kill_group();
+        let _ = self.child.wait().await;
+    }
+
+    fn kill_group(&self) {
         if let Some(pid) = self.child.id() {
             // SAFETY: a plain system call; the group is the supervisor's own.
             unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
         }
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        self.kill_group();
     }
 }
 
@@ -122,7 +221,15 @@ struct Launch {
     options: AppOptions,
 }
 
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
+
+impl TempDir {
+    pub(crate) fn create(id: &str) -> Result<TempDir> {
+        let dir = TempDir(std::env::temp_dir().join(format!("spin-shop-{id}")));
+        std::fs::create_dir_all(&dir.0)?;
+        Ok(dir)
+    }
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -142,51 +249,30 @@ impl TestApp {
     }
 
     async fn try_spawn(options: AppOptions) -> Result<TestApp> {
-        let id = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let tmp = TempDir(std::env::temp_dir().join(format!("spin-shop-{id}")));
-        std::fs::create_dir_all(&tmp.0)?;
+        let id = new_id();
+        let tmp = TempDir::create(&id)?;
 
-        let mut variables: Vec<(String, String)> = Vec::new();
-        let mut databases = Vec::new();
-        if options.manifest.is_none() {
-            if let Some(redis) = &options.redis {
-                variables.push(("redis_host".into(), redis.clone()));
-                variables.push(("redis_url".into(), format!("redis://{redis}")));
+        let (mut variables, databases) = match options.manifest {
+            Some(_) => (Vec::new(), Databases(Vec::new())),
+            None => {
+                let (databases, urls) = Databases::create(&id).await?;
+                let mut variables = test_variables(&id, options.redis.as_deref());
+                variables.extend(urls);
+                (variables, databases)
             }
-            variables.push(("redis_namespace".into(), id.clone()));
-            variables.push(("jwt_secret".into(), JWT_SECRET.into()));
-            variables.push(("service_token".into(), SERVICE_TOKEN.into()));
-        }
-        for service in migrate::SERVICES
-            .iter()
-            .filter(|_| options.manifest.is_none())
-        {
-            let name = format!("{id}_{service}");
-            migrate::create_database(PG_SERVER, &name).await?;
-            let url = migrate::database_url(PG_SERVER, &name);
-            migrate::migrate(&url, service).await?;
-            variables.push((format!("{service}_db_url"), url));
-            databases.push(name);
-        }
+        };
         variables.extend(options.variables.iter().cloned());
 
         let runtime_config = tmp.0.join("runtime-config.toml");
-        let kv = if options.embedded_kv {
-            format!(
-                "type = \"spin\"\npath = \"{}\"",
-                tmp.0.join("kv.db").display()
-            )
-        } else {
-            let redis = options.redis.as_deref().unwrap_or("127.0.0.1:6379");
-            format!("type = \"redis\"\nurl = \"redis://{redis}\"")
-        };
-        std::fs::write(
-            &runtime_config,
-            format!(
-                "[key_value_store.default]\n{kv}\n{}\n",
+        let config = match options.embedded_kv {
+            true => format!(
+                "[key_value_store.default]\ntype = \"spin\"\npath = \"{}\"\n{}\n",
+                tmp.0.join("kv.db").display(),
                 options.extra_runtime_config
             ),
-        )?;
+            false => runtime_config_toml(options.redis.as_deref(), &options.extra_runtime_config),
+        };
+        std::fs::write(&runtime_config, config)?;
 
         let manifest = options
             .manifest
@@ -206,13 +292,15 @@ impl TestApp {
 
         let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
         Ok(TestApp {
-            base_url,
-            client,
-            id,
+            api: Api {
+                base_url,
+                client,
+                id,
+            },
             child,
             output,
             deliverer,
-            databases,
+            _databases: databases,
             launch,
             _tmp: tmp,
         })
@@ -256,7 +344,7 @@ impl TestApp {
         let had_deliverer = self.deliverer.take().is_some();
         let (child, base_url, output) = self.launch.start().await.expect("restarting the host");
         self.child = child;
-        self.base_url = base_url;
+        self.api.base_url = base_url;
         self.output = output;
         if had_deliverer {
             let deliverer = self.launch.start_deliverer(&self.id, &self.base_url).await;
@@ -286,7 +374,13 @@ impl TestApp {
             .manifest
             .clone()
             .unwrap_or_else(|| repo_root().join("spin.toml"));
-        let mut command = host_command(&manifest, &runtime_config, &options.variables, &options);
+        let mut command = host_command(
+            &manifest,
+            &runtime_config,
+            &options.variables,
+            &options,
+            ANY_PORT,
+        );
         command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -298,7 +392,9 @@ impl TestApp {
         let _ = std::fs::remove_file(&runtime_config);
         output
     }
+}
 
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -426,10 +522,11 @@ impl Launch {
             &self.runtime_config,
             &manifest_variables,
             &self.options,
+            ANY_PORT,
         );
         command.kill_on_drop(true);
         // The host prints `Serving http://ADDR` once it listens.
-        let (child, url, output) = start_and_wait(command, "the host", |line| {
+        let (child, url, output) = start_and_wait(command, "the host", "", |line| {
             line.strip_prefix("Serving ")
                 .map(|url| url.trim().to_string())
         })
@@ -442,22 +539,49 @@ impl Launch {
     async fn start_deliverer(&self, id: &str, base_url: &str) -> Result<Supervised> {
         let manifest = deliverer_manifest();
         let variables = for_manifest(&self.variables, &manifest, &self.manifest)?;
-        let host = host_command(&manifest, &self.runtime_config, &variables, &self.options);
-        let host = host.as_std();
-        let mut command = Command::new(repo_root().join("scripts/deliverer.sh"));
-        command
-            .arg(format!("{base_url}/orders/webhooks/wake"))
-            .arg("--")
-            .arg(host.get_program())
-            .args(host.get_args())
-            .envs(self.options.env.iter().cloned())
-            .env("SERVICE_TOKEN", SERVICE_TOKEN)
-            // Quick restarts: a test waits for them.
-            .env("DELIVERER_MAX_BACKOFF", "2")
-            .process_group(0);
+        let host = host_command(
+            &manifest,
+            &self.runtime_config,
+            &variables,
+            &self.options,
+            ANY_PORT,
+        );
+        let wake_url = format!("{base_url}/orders/webhooks/wake");
+        let command = supervised_deliverer(&wake_url, &host, SERVICE_TOKEN);
+        Supervised::start(command, id, "the deliverer", "").await
+    }
+}
+
+/// `host` (the deliverer) under `scripts/deliverer.sh`, which wakes it through `wake_url`
+/// with the service token `token`, in a process group of its own.
+pub(crate) fn supervised_deliverer(wake_url: &str, host: &Command, token: &str) -> Command {
+    let host = host.as_std();
+    let mut command = Command::new(repo_root().join("scripts/deliverer.sh"));
+    command
+        .arg(wake_url)
+        .arg("--")
+        .arg(host.get_program())
+        .args(host.get_args())
+        .envs(host.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("SERVICE_TOKEN", token)
+        // Quick restarts: a test waits for them.
+        .env("DELIVERER_MAX_BACKOFF", "2")
+        .process_group(0);
+    command
+}
+
+impl Supervised {
+    /// Starts `command` (a supervised deliverer); returns once the deliverer has subscribed
+    /// to the namespace `id`'s channel.
+    pub(crate) async fn start(
+        command: Command,
+        id: &str,
+        what: &str,
+        prefix: &str,
+    ) -> Result<Supervised> {
         // Spin prints `<server>/<channel>: [<components>]` once it has subscribed.
         let subscribed = format!("/{id}:webhooks: [webhooks]");
-        let (child, _, output) = start_and_wait(command, "the deliverer", |line| {
+        let (child, _, output) = start_and_wait(command, what, prefix, |line| {
             line.ends_with(&subscribed).then_some(())
         })
         .await?;
@@ -466,13 +590,13 @@ impl Launch {
 }
 
 /// The deliverer's manifest, next to `spin.toml`.
-fn deliverer_manifest() -> PathBuf {
+pub(crate) fn deliverer_manifest() -> PathBuf {
     repo_root().join("webhook-deliverer.toml")
 }
 
 /// The variables `manifest` declares, and those no manifest declares (which the host then
 /// refuses, as for one app), of the variables given for `manifest` and `other`.
-fn for_manifest(
+pub(crate) fn for_manifest(
     variables: &[(String, String)],
     manifest: &Path,
     other: &Path,
@@ -485,7 +609,7 @@ fn for_manifest(
         .collect())
 }
 
-fn declared(manifest: &Path) -> Result<BTreeMap<String, toml::Value>> {
+pub(crate) fn declared(manifest: &Path) -> Result<BTreeMap<String, toml::Value>> {
     #[derive(serde::Deserialize)]
     struct Manifest {
         #[serde(default)]
@@ -496,23 +620,19 @@ fn declared(manifest: &Path) -> Result<BTreeMap<String, toml::Value>> {
     Ok(toml::from_str::<Manifest>(&text)?.variables)
 }
 
-/// Spawns `command` with its stdout read line by line (forwarded to the test's output and
-/// kept), until `ready` recognises a line; returns what it made of it.
-async fn start_and_wait<T>(
-    mut command: Command,
+/// Spawns `command` with its stdout read line by line (forwarded to the test's output after
+/// `prefix`, and kept), until `ready` recognises a line; returns what it made of it.
+pub(crate) async fn start_and_wait<T>(
+    command: Command,
     what: &str,
+    prefix: &str,
     ready: impl Fn(&str) -> Option<T>,
 ) -> Result<(Child, T, Output)> {
-    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = command.spawn().with_context(|| format!("running {what}"))?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let output = Output::default();
-    let seen = output.clone();
+    let (child, mut lines, output) = spawn_piped(command, what)?;
+    let prefix = prefix.to_string();
     let value = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(line) = lines.next_line().await? {
-            println!("{line}");
-            seen.0.lock().unwrap().push(line.clone());
+            output.keep(&prefix, line.clone());
             if let Some(value) = ready(&line) {
                 return Ok(value);
             }
@@ -521,27 +641,51 @@ async fn start_and_wait<T>(
     })
     .await
     .with_context(|| format!("timed out waiting for {what}"))??;
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            println!("{line}");
-            seen.0.lock().unwrap().push(line);
-        }
-    });
+    forward(lines, output.clone(), prefix);
     Ok((child, value, output))
 }
 
-fn host_command(
+/// Spawns `command` with its stdout forwarded and kept as [`start_and_wait`] does, without
+/// waiting for any line.
+pub(crate) fn start_logged(command: Command, what: &str, prefix: &str) -> Result<(Child, Output)> {
+    let (child, lines, output) = spawn_piped(command, what)?;
+    forward(lines, output.clone(), prefix.to_string());
+    Ok((child, output))
+}
+
+type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
+fn spawn_piped(mut command: Command, what: &str) -> Result<(Child, Lines, Output)> {
+    command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = command.spawn().with_context(|| format!("running {what}"))?;
+    let stdout = child.stdout.take().context("stdout")?;
+    Ok((child, BufReader::new(stdout).lines(), Output::default()))
+}
+
+fn forward(mut lines: Lines, output: Output, prefix: String) {
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            output.keep(&prefix, line);
+        }
+    });
+}
+
+/// `--listen` for a host on any free port of 127.0.0.1.
+pub(crate) const ANY_PORT: &str = "127.0.0.1:0";
+
+pub(crate) fn host_command(
     manifest: &Path,
     runtime_config: &Path,
     variables: &[(String, String)],
     options: &AppOptions,
+    listen: &str,
 ) -> Command {
     let mut command = Command::new(host_binary());
     command
         .arg("up")
         .arg("-f")
         .arg(manifest)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .arg("--runtime-config-file")
         .arg(runtime_config)
         .args(&options.host_args)
@@ -561,22 +705,8 @@ pub struct TestUser {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The processes first: they hold connections to the databases dropped after them.
         let _ = self.child.start_kill();
         self.deliverer.take();
-        let databases = std::mem::take(&mut self.databases);
-        // Drop runs inside the test's runtime; the databases are dropped from a thread of
-        // our own so no runtime is blocked on.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                for name in databases {
-                    let _ = migrate::drop_database(PG_SERVER, &name).await;
-                }
-            });
-        })
-        .join();
     }
 }
