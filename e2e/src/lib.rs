@@ -3,8 +3,10 @@
 //! it over real HTTP.
 
 pub mod bench;
+pub mod load;
 mod redis_server;
 pub mod scaled;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
