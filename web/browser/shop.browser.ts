@@ -17,12 +17,8 @@ const contexts: BrowserContext[] = [];
 /** The order Alice places, shipped by the admin and hidden from Bob. */
 let orderId = '';
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: inject('baseUrl'),
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 900 },
-  });
+async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ baseURL: inject('baseUrl'), acceptDownloads: true, viewport });
   contexts.push(context);
   return context.newPage();
 }
@@ -34,6 +30,40 @@ async function register(page: Page, user: typeof alice) {
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: /Dashboard/ }).waitFor();
+}
+
+/** The next request the page makes to `path`, as a URL. */
+async function nextRequest(page: Page, path: string, action: () => Promise<unknown>): Promise<URL> {
+  const [request] = await Promise.all([
+    page.waitForRequest((candidate) => new URL(candidate.url()).pathname === path),
+    action(),
+  ]);
+  return new URL(request.url());
+}
+
+/** The visible text of one column of a table, row by row. */
+function columnTexts(page: Page, table: string, column: number): Promise<string[]> {
+  return page.getByRole('table', { name: table }).locator(`tbody tr td:nth-child(${column})`).allInnerTexts();
+}
+
+/**
+ * Elements that stick out of the viewport sideways (screen-reader-only ones aside) and
+ * whether the page scrolls sideways at all.
+ */
+function overflow(page: Page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const offenders: string[] = [];
+    for (const element of document.body.querySelectorAll('*')) {
+      if (element.closest('.sr-only')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (box.right > width + 0.5 || box.left < -0.5) {
+        offenders.push(`${element.outerHTML.slice(0, 120)} at ${box.left}..${box.right}`);
+      }
+    }
+    return { width, scrollWidth: document.documentElement.scrollWidth, offenders };
+  });
 }
 
 async function stockOf(page: Page, sku: string): Promise<number> {
@@ -196,6 +226,146 @@ describe('the shop in a browser', () => {
     expect(await page.getByLabel('Rows per page').inputValue()).toBe('10');
     expect(await page.getByLabel('Dark').isChecked()).toBe(true);
     await screenshot(page, 'preferences-survive-reload');
+  });
+
+  it('switches every time chart of the dashboard between 7, 30 and 90 days', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    const period = (days: number) => page.getByRole('group', { name: 'Period' }).getByRole('button', { name: `${days} days` });
+    await period(30).waitFor();
+    expect(await period(30).getAttribute('aria-pressed')).toBe('true');
+    // The first load's requests (the forecast waits for the preferences) are all out.
+    await page.waitForLoadState('networkidle');
+
+    const requests = ['/orders/analytics/timeseries', '/orders/analytics/forecast', '/users/analytics/timeseries'];
+    const asked = requests.map((path) => page.waitForRequest((request) => new URL(request.url()).pathname === path));
+    await period(7).click();
+    for (const request of await Promise.all(asked)) {
+      expect(new URL(request.url()).searchParams.get('days')).toBe('7');
+    }
+    await page.getByRole('region', { name: 'Orders and revenue, last 7 days, with a 7-day forecast' }).locator('canvas').waitFor();
+    await page.getByRole('region', { name: 'User sign-ups, last 7 days' }).locator('canvas').waitFor();
+    expect(new URL(page.url()).searchParams.get('days')).toBe('7');
+
+    await page.reload();
+    await page.getByRole('region', { name: 'User sign-ups, last 7 days' }).locator('canvas').waitFor();
+    expect(await period(7).getAttribute('aria-pressed')).toBe('true');
+    const ninety = await nextRequest(page, '/orders/analytics/timeseries', () => period(90).click());
+    expect(ninety.searchParams.get('days')).toBe('90');
+    await page.getByRole('region', { name: /^Orders and revenue, last 90 days/ }).locator('canvas').waitFor();
+    await screenshot(page, 'dashboard-day-switch');
+  });
+
+  it('downloads a chart’s data as CSV and the chart as PNG', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    const card = page.getByRole('region', { name: 'Orders by status' });
+    await card.locator('canvas').waitFor();
+
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      card.getByRole('button', { name: 'Download Orders by status as CSV' }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toBe('orders-by-status.csv');
+    const rows = readFileSync(await csv.path(), 'utf8').trim().split('\r\n');
+    // Alice's order was delivered: one delivered order, none in any other status.
+    expect(rows).toEqual(['status,orders', 'Pending,0', 'Processing,0', 'Shipped,0', 'Delivered,1', 'Cancelled,0']);
+
+    const stock = page.getByRole('region', { name: 'The 10 lowest stock levels' });
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      stock.getByRole('button', { name: /as PNG$/ }).click(),
+    ]);
+    expect(png.suggestedFilename()).toBe('lowest-stock.png');
+    const image = readFileSync(await png.path());
+    expect(image.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(image.length).toBeGreaterThan(1000);
+    await screenshot(page, 'dashboard-export');
+  });
+
+  it('asks for the forecast the user chose in the settings', async () => {
+    const page = await newPage();
+    await signIn(page, bob.email, bob.password);
+    const before = await nextRequest(page, '/orders/analytics/forecast', () => page.reload());
+    expect(Object.fromEntries(before.searchParams)).toEqual({ days: '30', method: 'auto', seasonality: 'auto', conf: '0.95' });
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Forecast method').selectOption('hw');
+    await page.getByLabel('Seasonality').selectOption('weekday');
+    await page.getByLabel('Confidence band').selectOption('0.99');
+    await page.getByLabel('Colour-blind safe (Okabe–Ito)').check();
+    await page.getByRole('button', { name: 'Save preferences' }).click();
+    await page.getByText('Preferences saved.').waitFor();
+
+    const after = await nextRequest(page, '/orders/analytics/forecast', () =>
+      page.getByRole('link', { name: 'Dashboard' }).click(),
+    );
+    expect(Object.fromEntries(after.searchParams)).toEqual({ days: '30', method: 'hw', seasonality: 'weekday', conf: '0.99' });
+    // Stored on the server: a fresh load asks the same.
+    const reloaded = await nextRequest(page, '/orders/analytics/forecast', () => page.reload());
+    expect(reloaded.search).toBe(after.search);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    expect(await page.getByLabel('Colour-blind safe (Okabe–Ito)').isChecked()).toBe(true);
+    await screenshot(page, 'settings-change-the-forecast');
+  });
+
+  it('sorts a list on the server by a column, and keeps the sort in the URL', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto('/app/users');
+    await page.getByRole('table', { name: 'Users' }).waitFor();
+
+    const ascending = await nextRequest(page, '/users/', () => page.getByRole('button', { name: /^Name/ }).click());
+    expect(ascending.searchParams.get('sort')).toBe('name');
+    await page.waitForURL(/[?&]sort=name(&|$)/);
+    await page.getByRole('columnheader', { name: /^Name/ }).and(page.locator('[aria-sort="ascending"]')).waitFor();
+    const names = await columnTexts(page, 'Users', 1);
+    expect(names).toContain(alice.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+
+    const descending = await nextRequest(page, '/users/', () => page.getByRole('button', { name: /^Name/ }).click());
+    expect(descending.searchParams.get('sort')).toBe('-name');
+    await page.waitForURL(/[?&]sort=-name(&|$)/);
+    await page.locator('th[aria-sort="descending"]').waitFor();
+    await expect.poll(() => columnTexts(page, 'Users', 1)).toEqual([...names].reverse());
+
+    // A reload (or the same link elsewhere) shows the same order.
+    await page.reload();
+    await page.locator('th[aria-sort="descending"]').waitFor();
+    expect(await columnTexts(page, 'Users', 1)).toEqual([...names].reverse());
+    await screenshot(page, 'list-sorted-by-name');
+  });
+
+  it('fits every page on a phone-wide screen', async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    const pages: [string, () => Promise<void>][] = [
+      ['/login', () => page.getByRole('button', { name: 'Sign in' }).waitFor()],
+      ['/register', () => page.getByRole('button', { name: 'Create account' }).waitFor()],
+    ];
+    const signedIn: [string, () => Promise<void>][] = [
+      ['/app?days=90', () => page.getByRole('region', { name: 'The 10 lowest stock levels' }).locator('canvas').waitFor()],
+      ['/app?days=30', () => page.getByRole('region', { name: /^Orders and revenue/ }).locator('canvas').waitFor()],
+      ['/app/orders', () => page.getByRole('table', { name: 'Orders' }).waitFor()],
+      [`/app/orders/${encodeURIComponent(orderId)}`, () => page.getByRole('list', { name: 'Order timeline' }).waitFor()],
+      ['/app/inventory', () => page.getByRole('table', { name: 'Inventory items' }).waitFor()],
+      ['/app/users', () => page.getByRole('table', { name: 'Users' }).waitFor()],
+      ['/app/settings', () => page.getByRole('button', { name: 'Save preferences' }).waitFor()],
+    ];
+    const check = async ([path, loaded]: [string, () => Promise<void>]) => {
+      await page.goto(path);
+      await loaded();
+      expect({ path, ...(await overflow(page)) }).toEqual({ path, width: 390, scrollWidth: 390, offenders: [] });
+    };
+    for (const entry of pages) await check(entry);
+    await signIn(page, ADMIN.email, ADMIN.password);
+    // Every link of the navigation is on screen.
+    for (const link of await page.getByRole('navigation', { name: 'Main' }).getByRole('link').all()) {
+      expect(await link.isVisible()).toBe(true);
+    }
+    for (const entry of signedIn) await check(entry);
+    await page.goto('/app');
+    await page.getByRole('region', { name: /^Orders and revenue/ }).locator('canvas').waitFor();
+    await screenshot(page, 'phone-dashboard');
   });
 
   it('reloads deep links into the same page', async () => {

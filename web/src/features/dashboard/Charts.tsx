@@ -131,9 +131,9 @@ export function CategoryChart({
           ...chartAxis,
           splits: () => categories.map((_, index) => index),
           values: (_, ticks) => ticks.map((tick) => short(name(tick))),
-          // Turned so that ten labels fit under a phone-wide chart.
-          rotate: categories.length > 5 ? -40 : 0,
-          size: categories.length > 5 ? 64 : 32,
+          // Turned so that five or more labels fit under a phone-wide chart.
+          rotate: categories.length > 4 ? -40 : 0,
+          size: categories.length > 4 ? 64 : 32,
           grid: { show: false },
         },
         { ...chartAxis, size: 44 },

@@ -74,7 +74,7 @@ export default function InventoryPage() {
     columns.push({
       header: 'Actions',
       cell: (item) => (
-        <span className="flex flex-wrap justify-end gap-1">
+        <span className="flex flex-wrap gap-1 max-sm:justify-end">
           <Button variant="ghost" size="sm" aria-label={`Edit ${item.sku}`} onClick={() => setEditing(item)}>
             Edit
           </Button>

@@ -138,7 +138,7 @@ export default function UsersPage() {
               {
                 header: 'Actions',
                 cell: (user) => (
-                  <span className="flex flex-wrap justify-end gap-1">
+                  <span className="flex flex-wrap gap-1 max-sm:justify-end">
                     <Button variant="ghost" size="sm" aria-label={`Edit ${user.email}`} onClick={() => setEditing(user)}>
                       Edit
                     </Button>
