@@ -9,7 +9,7 @@ COMPONENTS := -p users -p inventory -p orders -p webhooks -p static-files
 TEST_COMPONENTS := -p probe -p listener
 HOST := target/release/spin-host
 
-.PHONY: run test setup build build-native build-components build-web migrate lint fmt \
+.PHONY: run run-scaled test setup build build-native build-components build-web migrate lint fmt \
 	test-rust test-web test-deploy test-bench-tools test-spin test-scripts bench bench-host reliability demo-data fuzz
 
 include deploy/compose.mk
@@ -21,6 +21,13 @@ run: setup build migrate
 	    $(HOST) up -f webhook-deliverer.toml --runtime-config-file runtime-config.toml & \
 	trap 'kill -TERM $$! 2>/dev/null' EXIT INT TERM; \
 	$(HOST) up -f spin.toml --listen $(LISTEN) --runtime-config-file runtime-config.toml
+
+# The app scaled out as deploy/spinkube/ runs it (deploy/scaled/topology.toml): each
+# service in host processes of its own, replicas behind HAProxy on $(LISTEN), the webhook
+# deliverers under scripts/deliverer.sh. See docs/scaling.md.
+run-scaled: setup build migrate
+	cargo build --release -p e2e --bin scaled
+	target/release/scaled --listen $(LISTEN) --runtime-config-file runtime-config.toml
 
 test: setup build lint test-web test-deploy test-bench-tools test-scripts test-rust
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine: the Wasm target,
-# cargo-nextest, Chromium for the browser tests and Python venv. Safe to run again.
+# cargo-nextest, Chromium for the browser tests, HAProxy and Python venv. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ missing=()
 # Chromium for the browser tests, and venv for the Python checks
 # (Schemathesis, the deployment schemas).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# HAProxy, the balancer of the scaled-out topology (make run-scaled, e2e/tests/scaled.rs).
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_get update -qq
