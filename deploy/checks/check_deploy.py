@@ -83,6 +83,8 @@ DELIVERER_FILE = "webhook-deliverer.toml"
 DELIVERER = load_spin_manifest(DELIVERER_FILE)
 # A SpinApp of the deliverer's image says so with this annotation; the others run spin.toml.
 MANIFEST_ANNOTATION = "spin-shop/manifest"
+# The scaled-out topology the end-to-end tests run (e2e/src/scaled/).
+TOPOLOGY_FILE = ROOT / "deploy" / "scaled" / "topology.toml"
 TEMPLATE = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 
 
@@ -463,6 +465,11 @@ def walk_secret_refs(node, path=""):
             yield from walk_secret_refs(v, f"{path}/{i}")
 
 
+def manifest_of(app: dict) -> str:
+    """The Spin manifest a SpinApp's image was pushed from."""
+    return app["metadata"].get("annotations", {}).get(MANIFEST_ANNOTATION, "spin.toml")
+
+
 def check_cross_references(docs) -> None:
     apps = {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == "SpinApp"}
     services = {d["metadata"]["name"] for _, d in docs if d.get("kind") == "Service"} | set(apps)
@@ -478,9 +485,6 @@ def check_cross_references(docs) -> None:
 
     # Two application images: spin.toml's, whose SpinApps each run some of its components
     # (selective deployment; each component in exactly one), and the deliverer's.
-    def manifest_of(app: dict) -> str:
-        return app["metadata"].get("annotations", {}).get(MANIFEST_ANNOTATION, "spin.toml")
-
     by_manifest = {"spin.toml": SPIN, DELIVERER_FILE: DELIVERER}
     for file, manifest in by_manifest.items():
         mine = [a for a in apps.values() if manifest_of(a) == file]
@@ -565,6 +569,43 @@ def check_cross_references(docs) -> None:
             )
 
 
+def load_topology() -> dict:
+    with open(TOPOLOGY_FILE, "rb") as f:
+        return tomllib.load(f)
+
+
+def check_scaled_topology(docs, topology: dict) -> None:
+    """deploy/scaled/topology.toml (what `make run-scaled` and e2e/tests/scaled.rs run) is
+    the SpinApps' deployment in small: each service one SpinApp with the same manifest and
+    components, its health check the SpinApp's probes, and no fewer pods than the replicas
+    the tests prove correct together."""
+    apps = {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == "SpinApp"}
+    hpas = {d["spec"]["scaleTargetRef"]["name"]: d for _, d in docs if d.get("kind") == "HorizontalPodAutoscaler"}
+    services = topology["service"]
+    assert sorted(s["spinapp"] for s in services) == sorted(apps), (
+        f"the topology's services {sorted(s['spinapp'] for s in services)} are not the SpinApps {sorted(apps)}"
+    )
+    for service in services:
+        name, app = service["name"], apps[service["spinapp"]]
+        spec = app["spec"]
+        assert manifest_of(app) == service["manifest"], f"{name}: {service['manifest']} vs {manifest_of(app)}"
+        manifest = load_spin_manifest(service["manifest"])
+        components = spec.get("components", list(manifest["component"]))
+        assert sorted(components) == sorted(service["components"]), f"{name}: components {components}"
+        health = service.get("health")
+        probes = {kind: probe["httpGet"]["path"] for kind, probe in spec.get("checks", {}).items()}
+        if health is None:
+            assert not probes, f"{name} serves no HTTP but its SpinApp has HTTP checks"
+        else:
+            # Not readyz: it reports the shared PostgreSQL and Redis, so as a probe it would
+            # take every replica out at once when Redis blinks (the Redis test of
+            # e2e/tests/scaled.rs fails with it), while the services answer without Redis.
+            assert health == "/" or health.endswith("/healthz"), f"{name}: health check {health}"
+            assert probes == {"liveness": health, "readiness": health}, f"{name}: probes {probes} vs {health}"
+        pods = hpas[app["metadata"]["name"]]["spec"]["minReplicas"] if spec.get("enableAutoscaling") else spec.get("replicas", 1)
+        assert pods >= service["replicas"], f"{name}: {pods} pod(s), the topology proves {service['replicas']}"
+
+
 @check("k8s: built-in resources match the Kubernetes schemas (strict)")
 def _():
     validate_builtin(load_manifests())
@@ -578,6 +619,11 @@ def _():
 @check("k8s: secrets, components, variables, services and routes line up")
 def _():
     check_cross_references(load_manifests())
+
+
+@check("k8s: the SpinApps run what deploy/scaled/topology.toml runs and proves")
+def _():
+    check_scaled_topology(load_manifests(), load_topology())
 
 
 @check("self: broken manifests fail the k8s checks")
@@ -619,6 +665,20 @@ def _():
         edit("SpinApp", "spin-shop-webhook-deliverer", lambda d: d["metadata"].pop("annotations")),
         "the deliverer's SpinApp taken for one of spin.toml",
     )
+    topology = load_topology()
+
+    def scaled(broken_docs):
+        check_scaled_topology(broken_docs, topology)
+
+    fails(scaled, edit("SpinApp", "spin-shop-webhook-deliverer", lambda d: d["spec"].update(replicas=1)), "one deliverer where two are proven")
+    fails(
+        scaled,
+        edit("SpinApp", "spin-shop-users", lambda d: d["spec"]["checks"]["readiness"]["httpGet"].update(path="/users/readyz")),
+        "a readiness probe on readyz",
+    )
+    fails(scaled, edit("SpinApp", "spin-shop-web", lambda d: d["spec"].update(components=["webhooks"])), "web running webhooks")
+    hpa_min_1 = edit("HorizontalPodAutoscaler", "spin-shop-orders", lambda d: d["spec"].update(minReplicas=1))
+    fails(scaled, hpa_min_1, "orders autoscaled down to one pod")
 
 
 def main() -> int:
