@@ -3,9 +3,15 @@
 # Redis, seeded with 10,000 users, 5,000 SKUs and 100,000 orders, loaded by wrk at 1, 16
 # and 64 concurrent clients. Not part of `make test`. Usage: scripts/bench.sh (make bench)
 #
-# Prints a table (req/s, p50, p99, non-2xx, host peak RSS and Pss, and the CPU time per
-# request of the whole machine, the host, PostgreSQL and Redis) and writes the raw results to
-# bench/results/<UTC date>/app-<UTC time>.json (see bench/README.md).
+# Runs twice on the same data, seeded afresh each time: `single`, the app in one host
+# process, and `scaled`, the app scaled out as deploy/scaled/topology.toml says (each
+# service in host processes of its own behind HAProxy, orders calling users and inventory
+# through it; docs/scaling.md).
+#
+# Prints a table per run (req/s, p50, p99, non-2xx, the app's peak RSS and Pss, and the CPU
+# time per request of the whole machine, the host processes, the balancer, PostgreSQL and
+# Redis) and writes the raw results to bench/results/<UTC date>/app-<UTC time>.json and
+# app-scaled-<UTC time>.json (see bench/README.md).
 #
 # Knobs (environment):
 #   BENCH_DURATION=10s     each measured run      BENCH_WARMUP=2s   warm-up per endpoint
@@ -13,6 +19,7 @@
 #   BENCH_ONLY=regex       only the endpoints whose name matches (e.g. 'orders|static')
 #   BENCH_KEEP_DB=1        keep the bench_ databases (and the Redis keys) at the end
 #   BENCH_PERF=1           record each run with `perf record -a -g` into target/bench-perf/
+#   BENCH_TOPOLOGIES="single scaled"             the runs, in order
 #
 # Only 127.0.0.1 is ever loaded; every run is bounded in time; the host and the RSS sampler
 # are stopped on exit, and the bench databases dropped.
@@ -34,7 +41,7 @@ WORK=$ROOT/target/bench-app
 STAMP_DATE=$(date -u +%Y-%m-%d)
 STAMP_TIME=$(date -u +%H%M%S)
 OUT_DIR=$ROOT/bench/results/$STAMP_DATE
-OUT=$OUT_DIR/app-$STAMP_TIME.json
+TOPOLOGIES=${BENCH_TOPOLOGIES:-single scaled}
 
 log() { echo "bench: $*" >&2; }
 
@@ -47,6 +54,10 @@ if ! command -v wrk >/dev/null 2>&1; then
   apt_get update -qq
   DEBIAN_FRONTEND=noninteractive apt_get install -y -qq wrk >/dev/null
 fi
+if [[ " $TOPOLOGIES " == *" scaled "* ]] && ! command -v haproxy >/dev/null 2>&1; then
+  log "installing haproxy (scripts/setup.sh)"
+  scripts/setup.sh
+fi
 for tool in psql redis-cli curl python3 jq; do
   command -v "$tool" >/dev/null || { log "$tool is required"; exit 1; }
 done
@@ -56,6 +67,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   # The host's build script reads `cargo metadata --offline`: every crate must be here.
   cargo fetch --locked
   cargo build --release -p spin-host -p migrate
+  cargo build --release -p e2e --bin scaled
   rustup target add wasm32-wasip2 >/dev/null 2>&1 || true
   cargo build --target wasm32-wasip2 --release -p users -p inventory -p orders -p webhooks -p static-files
   if [ ! -f web/dist/index.html ]; then
@@ -94,9 +106,6 @@ trap 'exit 130' INT TERM
 # --- Fresh databases, seeded --------------------------------------------------------------
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT_DIR"
-drop_databases
-drop_redis_keys
-target/release/migrate --prefix "$PREFIX" >/dev/null
 seed() { # service file
   local started=$SECONDS
   psql "$PG/$PREFIX$1" -q -v ON_ERROR_STOP=1 -f "scripts/bench/$2" >/dev/null
@@ -106,12 +115,17 @@ seed() { # service file
   psql "$PG/$PREFIX$1" -q -v ON_ERROR_STOP=1 -c "VACUUM ANALYZE" >/dev/null
   log "seeded $1 ($2) in $((SECONDS - started)) s"
 }
-seed users seed-users.sql
-seed inventory seed-inventory.sql
-seed orders seed-orders.sql
 count() { psql "$PG/$PREFIX$1" -qAt -c "SELECT count(*) FROM $2"; }
-log "rows: users $(count users users), items $(count inventory items)," \
-  "orders $(count orders orders), reservations $(count inventory reservations)"
+fresh_data() {
+  drop_databases
+  drop_redis_keys
+  target/release/migrate --prefix "$PREFIX" >/dev/null
+  seed users seed-users.sql
+  seed inventory seed-inventory.sql
+  seed orders seed-orders.sql
+  log "rows: users $(count users users), items $(count inventory items)," \
+    "orders $(count orders orders), reservations $(count inventory reservations)"
+}
 
 # --- The host -----------------------------------------------------------------------------
 cat >"$WORK/runtime-config.toml" <<EOF
@@ -119,17 +133,23 @@ cat >"$WORK/runtime-config.toml" <<EOF
 type = "redis"
 url = "redis://127.0.0.1:6379"
 EOF
-start_host() { # sets HOST_PID and BASE
+APP_VARIABLES=(
+  --variable "users_db_url=$PG/${PREFIX}users?sslmode=disable"
+  --variable "inventory_db_url=$PG/${PREFIX}inventory?sslmode=disable"
+  --variable "orders_db_url=$PG/${PREFIX}orders?sslmode=disable"
+  --variable "redis_namespace=$NAMESPACE"
+  --variable "jwt_secret=$JWT_SECRET"
+  --variable "service_token=$SERVICE_TOKEN"
+)
+start_host() { # TOPOLOGY; sets HOST_PID and BASE
   # Under BENCH_PERF the host names the guests' functions for perf (SPIN_HOST_PERF_MAP).
+  # `scaled` starts the launcher of e2e/src/scaled/ (its processes inherit the setting);
+  # it prints `Serving` once the balancer and every replica run.
+  local app=("$HOST_BIN" up -f spin.toml)
+  [ "$1" = single ] || app=(target/release/scaled)
   SPIN_HOST_PERF_MAP=${BENCH_PERF:+1} \
-    "$HOST_BIN" up -f spin.toml --listen 127.0.0.1:0 --runtime-config-file "$WORK/runtime-config.toml" \
-    --variable "users_db_url=$PG/${PREFIX}users?sslmode=disable" \
-    --variable "inventory_db_url=$PG/${PREFIX}inventory?sslmode=disable" \
-    --variable "orders_db_url=$PG/${PREFIX}orders?sslmode=disable" \
-    --variable "redis_namespace=$NAMESPACE" \
-    --variable "jwt_secret=$JWT_SECRET" \
-    --variable "service_token=$SERVICE_TOKEN" \
-    >"$WORK/host.log" 2>&1 &
+    "${app[@]}" --listen 127.0.0.1:0 --runtime-config-file "$WORK/runtime-config.toml" \
+    "${APP_VARIABLES[@]}" >"$WORK/host.log" 2>&1 &
   HOST_PID=$!
   BASE=
   for _ in $(seq 1 600); do
@@ -141,19 +161,42 @@ start_host() { # sets HOST_PID and BASE
   [ -n "$BASE" ] || { log "the host did not start"; exit 1; }
   case "$BASE" in http://127.0.0.1:*) ;; *) log "unexpected address $BASE"; exit 1 ;; esac
 }
+stop_host() {
+  kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
+  HOST_PID=
+}
 # A first start compiles what the compiled-component cache lacks (after a build), and the
 # memory compiling took would count in every figure of that process; the measured host
 # starts from the cache.
-start_host
-kill "$HOST_PID" && wait "$HOST_PID" 2>/dev/null || true
-start_host
-log "host pid $HOST_PID serving $BASE"
-# The engine's settings, as the host printed them (report.py records and prints them).
-BENCH_ENGINE_SETTINGS=$(grep -m1 "engine settings" "$WORK/host.log" || echo unknown)
-export BENCH_ENGINE_SETTINGS
-log "$BENCH_ENGINE_SETTINGS"
+start_app() { # TOPOLOGY
+  start_host "$1"
+  stop_host
+  start_host "$1"
+  log "$1: host pid $HOST_PID serving $BASE"
+  # The engine's settings, as the host printed them (report.py records and prints them).
+  BENCH_ENGINE_SETTINGS=$(grep -m1 -o "Spin's engine settings.*" "$WORK/host.log" || echo unknown)
+  export BENCH_ENGINE_SETTINGS
+  log "$BENCH_ENGINE_SETTINGS"
+}
 
-rss_kb() { awk -v f="$2" '$1 == f":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# A field of /proc/PID/status (VmHWM, VmRSS) summed over PID and every process under it.
+rss_kb() {
+  local total=0 pid value
+  for pid in $(tree_pids "$1"); do
+    value=$(awk -v f="$2" '$1 == f":" {print $2}' "/proc/$pid/status" 2>/dev/null)
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+tree_pids() { echo "$1"; local child; for child in $(pgrep -P "$1"); do tree_pids "$child"; done; }
+
+# Everything below runs once per topology, in run_topology.
+run_topology() { # TOPOLOGY
+local TOPOLOGY=$1
+local OUT=$OUT_DIR/app-$STAMP_TIME.json
+[ "$TOPOLOGY" = single ] || OUT=$OUT_DIR/app-$TOPOLOGY-$STAMP_TIME.json
+fresh_data
+start_app "$TOPOLOGY"
 
 # --- Tokens: real logins (the seeded users share the admin's password) ---------------------
 login() { # email → token
@@ -316,6 +359,12 @@ csv_run orders_export_10k GET "/orders/export/csv?from=2026-01-01T00:00:00Z&to=2
 
 # --- Results ------------------------------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 scripts/bench/report.py "$RUNS" "$CSV_RUNS" "$OUT" "$LOAD_BEFORE" "$LOAD_AFTER" \
-  "$(rss_kb "$HOST_PID" VmHWM)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  "$DURATION"
+BENCH_TOPOLOGY=$TOPOLOGY python3 scripts/bench/report.py "$RUNS" "$CSV_RUNS" "$OUT" \
+  "$LOAD_BEFORE" "$LOAD_AFTER" "$(rss_kb "$HOST_PID" VmHWM)" \
+  "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$DURATION"
+stop_host
+}
+
+for topology in $TOPOLOGIES; do
+  run_topology "$topology"
+done

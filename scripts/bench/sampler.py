@@ -2,13 +2,15 @@
 
 Usage: sampler.py PID OUT. Samples the host's VmRSS and Pss every 100 ms until SIGTERM (or
 until the process ends) and writes a JSON object to OUT: once when started, and again at
-the end with
+the end with the figures below. The host is PID with every process under it: one
+spin-host, or for the scaled-out run the launcher with its dozen spin-host processes, their
+supervisors and HAProxy (whose CPU time is counted apart, as the balancer's).
 
 - `host_rss_peak_kb`, `host_pss_peak_kb`: the largest VmRSS and Pss seen. VmRSS counts a
   page once per mapping of it, and every instance slot maps its component's memory image;
   Pss counts each page once, shared ones split;
 - `cpu_ms`: CPU time (user + system) used between start and end by the host (all its
-  threads), PostgreSQL (every server process, and the backends that ended meanwhile,
+  threads and processes, HAProxy aside), `balancer` (HAProxy), PostgreSQL (every server process, and the backends that ended meanwhile,
   which the postmaster's children's time holds), Redis, and the whole machine (wrk and
   this sampler included). The run's throughput times its CPU per request says how many
   cores a target rate needs.
@@ -46,10 +48,33 @@ def field(path, name):
     return 0
 
 
+def children(parent):
+    """The pids of a process's children (the kernel lists them per thread)."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{parent}/task"):
+            with open(f"/proc/{parent}/task/{task}/children") as f:
+                found += f.read().split()
+    except OSError:  # ended meanwhile
+        pass
+    return found
+
+
+def tree():
+    """The host: `pid` and every process under it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children(current)
+    return found
+
+
 def sample():
     global peak_rss, peak_pss
-    peak_rss = max(peak_rss, field(f"/proc/{pid}/status", "VmRSS:"))
-    peak_pss = max(peak_pss, field(f"/proc/{pid}/smaps_rollup", "Pss:"))
+    processes = tree()
+    peak_rss = max(peak_rss, sum(field(f"/proc/{p}/status", "VmRSS:") for p in processes))
+    peak_pss = max(peak_pss, sum(field(f"/proc/{p}/smaps_rollup", "Pss:") for p in processes))
 
 
 def process_ticks(stat_path):
@@ -67,13 +92,14 @@ def process_ticks(stat_path):
 
 
 def cpu_ticks():
-    ticks = {"host": 0, "postgres": 0, "redis": 0}
+    ticks = {"host": 0, "balancer": 0, "postgres": 0, "redis": 0}
+    host = set(tree())
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         name, used = process_ticks(f"/proc/{entry}/stat")
-        if entry == pid:
-            ticks["host"] += used
+        if entry in host:
+            ticks["balancer" if name == "haproxy" else "host"] += used
         elif name == "postgres":
             ticks["postgres"] += used
         elif name == "redis-server":

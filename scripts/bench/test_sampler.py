@@ -75,6 +75,29 @@ class SamplerTest(unittest.TestCase):
         self.assertGreater(result["host_rss_peak_kb"], 20 * 1024, result)
         self.assertGreater(result["host_pss_peak_kb"], 0, result)
 
+    def test_counts_the_processes_under_the_host(self):
+        # A launcher whose child does the work, as the scaled-out app's launcher does.
+        launcher = subprocess.Popen(
+            [sys.executable, "-c",
+             "import subprocess, sys; subprocess.run([sys.executable, '-c', sys.argv[1]])",
+             BUSY_CHILD],
+            stdout=subprocess.PIPE, text=True,
+        )
+        try:
+            with Sampling(launcher.pid) as sampling:
+                self.assertEqual(launcher.stdout.readline().strip(), "done")
+            result = sampling.result
+        finally:
+            for child in subprocess.run(["pgrep", "-P", str(launcher.pid)], capture_output=True,
+                                        text=True).stdout.split():
+                os.kill(int(child), signal.SIGKILL)
+            launcher.kill()
+            launcher.wait()
+            launcher.stdout.close()
+        self.assertGreaterEqual(result["cpu_ms"]["host"], 800, result)
+        self.assertEqual(result["cpu_ms"]["balancer"], 0, result)
+        self.assertGreater(result["host_rss_peak_kb"], 20 * 1024, result)
+
     def test_a_process_that_ended_has_no_cpu_figure(self):
         child = subprocess.Popen([sys.executable, "-c", "pass"])
         with Sampling(child.pid) as sampling:
