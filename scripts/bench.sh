@@ -147,6 +147,8 @@ start_host() { # TOPOLOGY; sets HOST_PID and BASE
   # it prints `Serving` once the balancer and every replica run.
   local app=("$HOST_BIN" up -f spin.toml)
   [ "$1" = single ] || app=(target/release/scaled)
+  # Created here: the background process opens it only once it runs, after the first read.
+  : >"$WORK/host.log"
   SPIN_HOST_PERF_MAP=${BENCH_PERF:+1} \
     "${app[@]}" --listen 127.0.0.1:0 --runtime-config-file "$WORK/runtime-config.toml" \
     "${APP_VARIABLES[@]}" >"$WORK/host.log" 2>&1 &

@@ -171,10 +171,13 @@ impl Output {
         self.0.lock().unwrap().clone()
     }
 
-    /// Prints `line` (after `prefix`) to the test's output and keeps it.
+    /// Prints `line` (after `prefix`) to the test's output and keeps it, unless
+    /// [`forward_only`] said not to.
     fn keep(&self, prefix: &str, line: String) {
         println!("{prefix}{line}");
-        self.0.lock().unwrap().push(line);
+        if KEEP_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
+            self.0.lock().unwrap().push(line);
+        }
     }
 
     pub fn count(&self, pattern: &str) -> usize {
@@ -185,6 +188,14 @@ impl Output {
             .filter(|l| l.contains(pattern))
             .count()
     }
+}
+
+static KEEP_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// From now on the processes' lines are only forwarded, not kept: for a launcher that runs
+/// for hours (`target/release/scaled`), where every request's log line would stay in memory.
+pub fn forward_only() {
+    KEEP_OUTPUT.store(false, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The deliverer's supervisor, in a process group of its own so that stopping it stops

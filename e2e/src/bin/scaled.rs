@@ -15,6 +15,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    e2e::forward_only();
     let root = e2e::repo_root();
     let mut config = ClusterConfig {
         listen: "127.0.0.1:3000".into(),
