@@ -1,16 +1,18 @@
 """statsmodels' answers for the forecast cases crates/forecast/tests/statsmodels.rs sends.
 
 Reads {"cases": [{name, model: "hw" | "holt", y, params: {alpha, beta, gamma},
-start: {level, trend, season}, horizon}]} on stdin and writes, per case:
+start: {level, trend, season}, horizon}]} on stdin (params and start: our fit) and
+writes, per case:
 
-- start: statsmodels' own simple initialisation of the series (FPP section 7.6);
+- initial: the starting states statsmodels' default fit (initialization_method
+  "estimated") starts from: its heuristic start, or its simple one on a short series;
 - forecast: ExponentialSmoothing's forecast with the case's parameters and start;
 - forecast_hyndman: the same from the model's final states by Hyndman's formula. They
   differ at whole weeks ahead: statsmodels up to 0.15.0 uses the season factor of a week
   before the last one there (statsmodels issue 9538, fixed after 0.15.0);
 - fitted: its one-step fitted values;
-- fit: its own least-squares fit of the smoothing parameters from its own start (sse and
-  parameters), and estimated_sse: the SSE of its default fit, which also fits the start.
+- fit: its default fit, which estimates the parameters and the starting states together
+  (sse, parameters, starting states).
 """
 
 import json
@@ -18,7 +20,6 @@ import sys
 import warnings
 
 import numpy as np
-from statsmodels.tsa.exponential_smoothing.initialization import _initialization_simple
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 WEEK = 7
@@ -41,6 +42,10 @@ def known(seasonal, level, trend, season):
     return init
 
 
+def floats(values):
+    return [] if values is None else [float(v) for v in values]
+
+
 def answer(case):
     y = np.asarray(case["y"], dtype=float)
     seasonal = case["model"] == "hw"
@@ -58,28 +63,27 @@ def answer(case):
     if seasonal:
         hyndman = hyndman * fixed.season[len(y) - WEEK + (steps - 1) % WEEK]
 
-    level, trend, season = _initialization_simple(
-        y, "add", "mul" if seasonal else None, WEEK if seasonal else None
-    )
-    own = model(y, seasonal, **known(seasonal, level, trend, season)).fit()
-    estimated = model(y, seasonal).fit()
+    default = model(y, seasonal)
+    fit = default.fit()
     return {
         "name": case["name"],
-        "start": {
-            "level": float(level),
-            "trend": float(trend),
-            "season": [] if season is None else [float(v) for v in season],
+        "initial": {
+            "level": float(default._initial_level),
+            "trend": float(default._initial_trend),
+            "season": floats(default._initial_seasonal),
         },
         "forecast": fixed.forecast(horizon).tolist(),
         "forecast_hyndman": hyndman.tolist(),
         "fitted": fixed.fittedvalues.tolist(),
         "fit": {
-            "sse": float(own.sse),
-            "alpha": float(own.params["smoothing_level"]),
-            "beta": float(own.params["smoothing_trend"]),
-            "gamma": float(own.params["smoothing_seasonal"]) if seasonal else None,
+            "sse": float(fit.sse),
+            "alpha": float(fit.params["smoothing_level"]),
+            "beta": float(fit.params["smoothing_trend"]),
+            "gamma": float(fit.params["smoothing_seasonal"]) if seasonal else None,
+            "level": float(fit.params["initial_level"]),
+            "trend": float(fit.params["initial_trend"]),
+            "season": floats(fit.params["initial_seasons"]),
         },
-        "estimated_sse": float(estimated.sse),
     }
 
 

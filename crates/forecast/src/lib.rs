@@ -2,8 +2,9 @@
 //!
 //! - `linear`: a least-squares line ([`linear`]); band `ŷ ± z·σ·√(1 + 1/n + (x − x̄)²/Sxx)`.
 //! - `exp`: Holt's linear trend, `hw`: Holt-Winters with a multiplicative weekly season
-//!   ([`smoothing`], as statsmodels' `ExponentialSmoothing` computes them), parameters
-//!   fitted by least squares; band `ŷ ± z·σ·√h`, σ the root mean square one-step error.
+//!   ([`smoothing`], as statsmodels' `ExponentialSmoothing` computes and fits them), the
+//!   smoothing parameters and starting states fitted together by least squares; band
+//!   `ŷ ± z·σ·√h`, σ the root mean square one-step error.
 //!   `hw` needs two weeks of history without a day at zero (a multiplicative season cannot
 //!   hold a zero); otherwise it falls back to `exp` and says so in [`Forecast::method`].
 //! - Weekday seasonality ([`weekday`]) for `linear` and `exp`: the model is fitted to the
@@ -18,6 +19,8 @@
 //! amount of money that is charged.
 
 pub mod anomalies;
+mod dual;
+mod initial;
 pub mod linear;
 mod optimize;
 pub mod smoothing;

@@ -1,7 +1,7 @@
 //! Holt's linear trend and Holt-Winters (additive trend, multiplicative season), in the
-//! recursions and with the starting states of statsmodels' `ExponentialSmoothing`
-//! (`trend="add"`, `seasonal="mul"`, `seasonal_periods=7`), so that its results check
-//! ours (`tests/statsmodels.rs`). For observation t, with season factor s (1 for Holt):
+//! recursions and with the fit of statsmodels' `ExponentialSmoothing` (`trend="add"`,
+//! `seasonal="mul"`, `seasonal_periods=7`), so that its results check ours
+//! (`tests/statsmodels.rs`). For observation t, with season factor s (1 for Holt):
 //!
 //! ```text
 //! one-step forecast  ŷ_t   = (l + b)·s_t
@@ -11,13 +11,15 @@
 //! h days ahead             = (l_n + h·b_n)·s_(latest factor of that weekday)
 //! ```
 //!
-//! The starting states are statsmodels' simple initialisation (Hyndman & Athanasopoulos,
-//! FPP §7.6): Holt starts at l = y₀, b = y₁ − y₀; Holt-Winters at l = the first week's
-//! mean, b = the mean of (y_(t+7) − y_t)/7 over the first week, s_t = y_t/l. α, β and γ
-//! minimise the sum of squared one-step errors under statsmodels' constraints
-//! 0 ≤ β ≤ α ≤ 1 and 0 ≤ γ ≤ 1 − α.
+//! The fit is statsmodels' default one (`initialization_method="estimated"`): α, β, γ
+//! and the starting states l, b, s together minimise the sum of squared one-step errors,
+//! from the start of [`crate::initial`], under statsmodels' bounds and constraints:
+//! √ε ≤ α ≤ 1 − √ε, 0 ≤ β ≤ α, 0 ≤ γ ≤ 1 − α, and with a season l ≥ 0 and s ≥ 0.
+//! Scaling the season by c and l, b by 1/c leaves every forecast unchanged, so the fitted
+//! season is scaled to a mean of 1, as statsmodels' heuristic start is.
 
-use crate::optimize::minimize;
+use crate::dual::{Dual, Scalar};
+use crate::optimize::{self, Bounds, Normal};
 
 pub const WEEK: usize = 7;
 
@@ -37,33 +39,51 @@ pub struct States {
     pub season: Vec<f64>,
 }
 
-impl States {
-    /// Holt's start; `None` under two observations.
-    pub fn holt(y: &[f64]) -> Option<States> {
-        let (&y0, &y1) = (y.first()?, y.get(1)?);
-        Some(States {
-            level: y0,
-            trend: y1 - y0,
-            season: Vec::new(),
-        })
-    }
+/// What one pass of the recursions takes, over `f64` or, for the fit's derivatives, [`Dual`].
+struct Model<T> {
+    /// α, β, γ.
+    params: [T; 3],
+    level: T,
+    trend: T,
+    season: Vec<T>,
+}
 
-    /// Holt-Winters' start; `None` under two full weeks or with a day that is not
-    /// positive (a multiplicative season cannot hold a zero).
-    pub fn holt_winters(y: &[f64]) -> Option<States> {
-        if y.len() < 2 * WEEK || y.iter().any(|v| *v <= 0.0) {
-            return None;
+/// …and what it gives: the one-step forecasts and the final states.
+struct Path<T> {
+    fitted: Vec<T>,
+    end: Model<T>,
+}
+
+fn smooth<T: Scalar>(y: &[f64], model: Model<T>) -> Path<T> {
+    let Model {
+        params: [alpha, beta, gamma],
+        mut level,
+        mut trend,
+        mut season,
+    } = model;
+    let one = T::from(1.0);
+    let m = season.len();
+    let mut fitted = Vec::with_capacity(y.len());
+    for (t, &yt) in y.iter().enumerate() {
+        let yt = T::from(yt);
+        let base = level + trend;
+        let factor = if m == 0 { one } else { season[t % m] };
+        fitted.push(base * factor);
+        let next = alpha * yt / factor + (one - alpha) * base;
+        trend = beta * (next - level) + (one - beta) * trend;
+        level = next;
+        if m > 0 {
+            season[t % m] = gamma * yt / base + (one - gamma) * factor;
         }
-        let level = y[..WEEK].iter().sum::<f64>() / WEEK as f64;
-        let trend = (0..WEEK)
-            .map(|t| (y[t + WEEK] - y[t]) / WEEK as f64)
-            .sum::<f64>()
-            / WEEK as f64;
-        Some(States {
+    }
+    Path {
+        fitted,
+        end: Model {
+            params: [alpha, beta, gamma],
             level,
             trend,
-            season: y[..WEEK].iter().map(|v| v / level).collect(),
-        })
+            season,
+        },
     }
 }
 
@@ -76,30 +96,21 @@ pub struct Run {
 }
 
 pub fn run(y: &[f64], start: &States, p: Params) -> Run {
-    let m = start.season.len();
-    let States {
-        mut level,
-        mut trend,
-        mut season,
-    } = start.clone();
-    let mut fitted = Vec::with_capacity(y.len());
-    for (t, &yt) in y.iter().enumerate() {
-        let base = level + trend;
-        let factor = if m == 0 { 1.0 } else { season[t % m] };
-        fitted.push(base * factor);
-        let next = p.alpha * yt / factor + (1.0 - p.alpha) * base;
-        trend = p.beta * (next - level) + (1.0 - p.beta) * trend;
-        level = next;
-        if m > 0 {
-            season[t % m] = p.gamma * yt / base + (1.0 - p.gamma) * factor;
-        }
-    }
+    let path = smooth(
+        y,
+        Model {
+            params: [p.alpha, p.beta, p.gamma],
+            level: start.level,
+            trend: start.trend,
+            season: start.season.clone(),
+        },
+    );
     Run {
-        fitted,
+        fitted: path.fitted,
         end: States {
-            level,
-            trend,
-            season,
+            level: path.end.level,
+            trend: path.end.trend,
+            season: path.end.season,
         },
     }
 }
@@ -133,23 +144,155 @@ pub struct Fit {
     pub run: Run,
 }
 
-/// α, β and (with a season) γ that minimise the squared one-step errors from `start`.
+/// statsmodels' bounds on α: [√ε, 1 − √ε] (`LOWER_BOUND` in its `_smoothers.py`).
+const ALPHA_MIN: f64 = 1.490_116_119_384_765_6e-8;
+/// The descents from every start stop once a step gains less than this share of the
+/// squared error; the best is then taken on to [`POLISH`]. Where Gauss–Newton converges
+/// only linearly (large residuals), most steps are spent on the last digits.
+const EXPLORE: f64 = 1e-6;
+/// statsmodels' L-BFGS-B stops at a relative change of 2.2e-9 (SciPy's `ftol`).
+const POLISH: f64 = 1e-10;
+
+/// The vector the fit moves: (u_α, u_β[, u_γ], l, b[, s₀ … s₅]). The unit box of the u
+/// maps onto the constrained region as in statsmodels: α = √ε + u_α(1 − 2√ε), β = u_β·α,
+/// γ = u_γ(1 − α). The season's mean is held at 1, s₆ = 7 − (s₀ + … + s₅): the scale
+/// it leaves out changes no forecast, and left free it is a flat direction the descent
+/// wanders along.
+struct Layout {
+    /// 2 for Holt, 3 for Holt-Winters.
+    smoothing: usize,
+    /// 0 for Holt, 7 for Holt-Winters.
+    season: usize,
+}
+
+impl Layout {
+    fn of(start: &States) -> Layout {
+        Layout {
+            smoothing: if start.season.is_empty() { 2 } else { 3 },
+            season: start.season.len(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.smoothing + 2 + self.season.saturating_sub(1)
+    }
+
+    fn model<T: Scalar>(&self, x: &[T]) -> Model<T> {
+        let (u, states) = x.split_at(self.smoothing);
+        let alpha = T::from(ALPHA_MIN) + u[0] * T::from(1.0 - 2.0 * ALPHA_MIN);
+        let gamma = u
+            .get(2)
+            .map_or(T::from(0.0), |&g| g * (T::from(1.0) - alpha));
+        let mut season = states[2..].to_vec();
+        if self.season > 0 {
+            let rest = season.iter().fold(T::from(0.0), |sum, &s| sum + s);
+            season.push(T::from(self.season as f64) - rest);
+        }
+        Model {
+            params: [alpha, u[1] * alpha, gamma],
+            level: states[0],
+            trend: states[1],
+            season,
+        }
+    }
+
+    fn vector(&self, u: &[f64], start: &States) -> Vec<f64> {
+        let start = normalised(start);
+        let mut x = u.to_vec();
+        x.extend([start.level, start.trend]);
+        x.extend(start.season.iter().take(self.season.saturating_sub(1)));
+        x
+    }
+
+    /// The box: u in [0, 1]; with a season l ≥ 0 and s ≥ 0 (s₆ ≥ 0 is checked by
+    /// [`Layout::normal`]); b free.
+    fn bounds(&self) -> Bounds {
+        let (mut lower, mut upper) = (vec![0.0; self.len()], vec![f64::INFINITY; self.len()]);
+        upper[..self.smoothing].fill(1.0);
+        lower[self.smoothing + 1] = f64::NEG_INFINITY;
+        if self.season == 0 {
+            lower[self.smoothing] = f64::NEG_INFINITY;
+        }
+        Bounds { lower, upper }
+    }
+
+    fn sse(&self, y: &[f64], x: &[f64]) -> f64 {
+        sse(y, &smooth(y, self.model(x)).fitted)
+    }
+
+    /// The squared one-step errors at `x` and their normal equations, the Jacobian exact
+    /// by forward-mode derivatives through the recursions; `None` when s₆ < 0.
+    fn normal(&self, y: &[f64], x: &[f64]) -> Option<Normal> {
+        let duals: Vec<Dual> = x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| Dual::variable(v, i))
+            .collect();
+        let model = self.model(&duals);
+        if model.season.last().is_some_and(|s| s.value < 0.0) {
+            return None;
+        }
+        let mut normal = Normal::new(x.len());
+        for (f, &yt) in smooth(y, model).fitted.iter().zip(y) {
+            normal.add(&f.d[..x.len()], yt - f.value);
+        }
+        Some(normal)
+    }
+}
+
+/// α, β, (with a season) γ and the starting states that minimise the squared one-step
+/// errors, fitted from `start`. The descent starts from the best grid point of each α
+/// (the start held) and from α = β = γ = 0 (a fixed trend and season), as statsmodels
+/// starts from its best grid point alone; the starts guard against local minima. From
+/// each, the states are fitted first with α, β, γ held, then everything together.
 pub fn fit(y: &[f64], start: States) -> Fit {
-    let seasonal = !start.season.is_empty();
-    // The unit box maps onto the constrained region: β = u₁·α, γ = u₂·(1 − α).
-    let params = |u: &[f64]| Params {
-        alpha: u[0],
-        beta: u[1] * u[0],
-        gamma: u.get(2).map_or(0.0, |g| g * (1.0 - u[0])),
-    };
-    let best = minimize(if seasonal { 3 } else { 2 }, |u| {
-        sse(y, &run(y, &start, params(u)).fitted)
+    let layout = Layout::of(&start);
+    let bounds = layout.bounds();
+    let normal = |x: &[f64]| layout.normal(y, x);
+    let mut starts = optimize::grid_best(layout.smoothing, |u| {
+        layout.sse(y, &layout.vector(u, &start))
     });
-    let params = params(&best);
+    let fixed = vec![0.0; layout.smoothing];
+    if !starts.contains(&fixed) {
+        starts.push(fixed);
+    }
+    let (_, explored) = starts
+        .into_iter()
+        .map(|u| {
+            let x = layout.vector(&u, &start);
+            let (_, x) = optimize::least_squares(x, &bounds.holding(&u), EXPLORE, normal);
+            optimize::least_squares(x, &bounds, EXPLORE, normal)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .expect("the grid has points");
+    let (_, x) = optimize::least_squares(explored, &bounds, POLISH, normal);
+    let best = layout.model(&x);
+    let [alpha, beta, gamma] = best.params;
+    let params = Params { alpha, beta, gamma };
+    let start = States {
+        level: best.level,
+        trend: best.trend,
+        season: best.season,
+    };
     Fit {
         params,
         run: run(y, &start, params),
         start,
+    }
+}
+
+/// The season scaled to a mean of 1, the level and trend scaled against it: the same
+/// forecasts (each season factor meets the level and trend only in their product).
+fn normalised(states: &States) -> States {
+    let mean = if states.season.is_empty() {
+        1.0
+    } else {
+        states.season.iter().sum::<f64>() / states.season.len() as f64
+    };
+    States {
+        level: states.level * mean,
+        trend: states.trend * mean,
+        season: states.season.iter().map(|s| s / mean).collect(),
     }
 }
 
@@ -209,23 +352,6 @@ mod tests {
     }
 
     #[test]
-    fn holt_winters_needs_two_positive_weeks() {
-        assert!(States::holt_winters(&[5.0; 13]).is_none());
-        let mut y = [5.0; 14];
-        assert!(States::holt_winters(&y).is_some());
-        y[9] = 0.0;
-        assert!(States::holt_winters(&y).is_none());
-    }
-
-    #[test]
-    fn the_start_is_statsmodels_simple_one() {
-        let y: Vec<f64> = (1..=14).map(f64::from).collect();
-        let s = States::holt_winters(&y).unwrap();
-        assert!(close(s.level, 4.0) && close(s.trend, 1.0));
-        assert!(close(s.season[0], 0.25) && close(s.season[6], 1.75));
-    }
-
-    #[test]
     fn fitting_beats_fixed_parameters_and_keeps_the_constraints() {
         let y: Vec<f64> = (0..60)
             .map(|t| 50.0 + t as f64 + if t % 3 == 0 { 6.0 } else { -3.0 })
@@ -240,5 +366,97 @@ mod tests {
             gamma: 0.0,
         };
         assert!(sse(&y, &fitted.run.fitted) < sse(&y, &run(&y, &start, fixed).fitted));
+    }
+
+    /// A weekly pattern on a noisy rise, for the fits below.
+    fn weekly(n: usize) -> Vec<f64> {
+        let pattern = [1.4, 1.2, 1.0, 0.9, 0.8, 0.7, 1.0];
+        (0..n)
+            .map(|t| (80.0 + 1.5 * t as f64) * pattern[t % 7] + [4.0, -3.0, 1.0, -2.0, 5.0][t % 5])
+            .collect()
+    }
+
+    /// The normal equations' Jᵀr is half the squared error's gradient: checked against
+    /// central differences at a point inside the box, for every coordinate.
+    #[test]
+    fn the_derivatives_are_the_squared_errors_gradient() {
+        let y = weekly(40);
+        for (start, u) in [
+            (States::holt_winters(&y).unwrap(), vec![0.3, 0.4, 0.2]),
+            (States::holt(&y).unwrap(), vec![0.3, 0.4]),
+        ] {
+            let layout = Layout::of(&start);
+            let x = layout.vector(&u, &start);
+            let normal = layout.normal(&y, &x).unwrap();
+            assert!((normal.sse - layout.sse(&y, &x)).abs() < 1e-9 * normal.sse);
+            for i in 0..x.len() {
+                let h = 1e-6 * x[i].abs().max(1.0);
+                let at = |d: f64| {
+                    let mut x = x.clone();
+                    x[i] += d;
+                    layout.sse(&y, &x)
+                };
+                let numeric = (at(h) - at(-h)) / (2.0 * h);
+                let exact = 2.0 * normal.jtr()[i];
+                assert!(
+                    (numeric - exact).abs() <= 1e-5 * exact.abs().max(1.0),
+                    "{i}: {numeric} vs {exact}"
+                );
+            }
+        }
+    }
+
+    /// A clean trend times a weekly season is fitted exactly (no smoothing needed) from the
+    /// heuristic start, which is off: the starting states are fitted, not just α, β, γ.
+    #[test]
+    fn the_starting_states_are_fitted() {
+        let pattern = [1.3, 1.1, 1.0, 1.0, 0.9, 0.8, 0.9];
+        let y: Vec<f64> = (0..42)
+            .map(|t| (100.0 + 2.0 * t as f64) * pattern[t % 7])
+            .collect();
+        let start = States::holt_winters(&y).unwrap();
+        assert!(
+            sse(
+                &y,
+                &run(
+                    &y,
+                    &start,
+                    Params {
+                        alpha: 0.1,
+                        beta: 0.0,
+                        gamma: 0.0
+                    }
+                )
+                .fitted
+            ) > 1.0
+        );
+        let fitted = fit(&y, start);
+        let squares: f64 = y.iter().map(|v| v * v).sum();
+        assert!(sse(&y, &fitted.run.fitted) < 1e-12 * squares);
+        // The season as given has a mean of 1: the level before day 0 is 100 − 2.
+        let mean = pattern.iter().sum::<f64>() / 7.0;
+        let s = &fitted.start;
+        assert!(
+            (s.level - 98.0 * mean).abs() < 1e-4 && (s.trend - 2.0 * mean).abs() < 1e-6,
+            "{s:?}"
+        );
+        for (fitted, given) in s.season.iter().zip(pattern) {
+            assert!((fitted - given / mean).abs() < 1e-6, "{s:?}");
+        }
+    }
+
+    /// statsmodels' constraints hold, and the season keeps a mean of 1.
+    #[test]
+    fn holt_winters_keeps_the_constraints() {
+        let y = weekly(60);
+        let p = fit(&y, States::holt_winters(&y).unwrap());
+        let Params { alpha, beta, gamma } = p.params;
+        assert!((ALPHA_MIN..=1.0 - ALPHA_MIN).contains(&alpha), "{p:?}");
+        assert!(
+            (0.0..=alpha).contains(&beta) && (0.0..=1.0 - alpha).contains(&gamma),
+            "{p:?}"
+        );
+        assert!(p.start.level >= 0.0 && p.start.season.iter().all(|s| *s >= 0.0));
+        assert!((p.start.season.iter().sum::<f64>() - 7.0).abs() < 1e-9);
     }
 }

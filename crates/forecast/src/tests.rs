@@ -129,13 +129,13 @@ fn values_are_floored_at_zero() {
     }
 }
 
-/// Days before the first revenue are not part of the series: 60 empty days then a clean
+/// Days before the first revenue are not part of the series: 45 empty days then a clean
 /// weekly pattern is forecast as the pattern alone would be, and a spike's index counts
 /// from the start of the history given.
 #[test]
 fn leading_empty_days_are_left_out() {
-    let y = weekly(30);
-    let mut padded = vec![0.0; 60];
+    let y = weekly(45);
+    let mut padded = vec![0.0; 45];
     padded.extend(&y);
     let req = request(Some(Method::Hw), Seasonality::None);
     assert_eq!(forecast(&padded, &req).points, forecast(&y, &req).points);
