@@ -7,7 +7,6 @@
 
 /// The grid's values in each dimension.
 const GRID: [f64; 8] = [0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0];
-const MAX_ITERATIONS: usize = 500;
 /// The damping, relative to the curvature along each parameter (Marquardt's scaling).
 const START_DAMPING: f64 = 1e-3;
 /// Past this the step is nil: the point is a minimum as far as steps can tell.
@@ -102,6 +101,14 @@ impl Normal {
     }
 }
 
+/// When a descent stops: once a step gains less than `gain` times the squared error, or
+/// after `iterations` steps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stop {
+    pub gain: f64,
+    pub iterations: usize,
+}
+
 /// A box; bounds may be infinite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bounds {
@@ -129,12 +136,11 @@ impl Bounds {
 
 /// A point of `bounds`, reached by descent from `x0`, where the sum of squared residuals
 /// is lowest as far as the descent finds, and that sum. `normal` gives the sum and the
-/// normal equations at a point; `None` or a non-finite sum rejects the point. The descent
-/// stops once a step gains less than `tolerance` times the sum.
+/// normal equations at a point; `None` or a non-finite sum rejects the point.
 pub fn least_squares(
     x0: Vec<f64>,
     bounds: &Bounds,
-    tolerance: f64,
+    stop: Stop,
     normal: impl Fn(&[f64]) -> Option<Normal>,
 ) -> (f64, Vec<f64>) {
     let evaluate = |x: &[f64]| normal(x).filter(|n| n.sse.is_finite());
@@ -143,7 +149,7 @@ pub fn least_squares(
         return (f64::INFINITY, x);
     };
     let mut damping = START_DAMPING;
-    for _ in 0..MAX_ITERATIONS {
+    for _ in 0..stop.iterations {
         // Parameters held at a bound they press against stay there for this step.
         let free: Vec<usize> = (0..x.len())
             .filter(|&i| !at.pinned(i, x[i], bounds.lower[i], bounds.upper[i]))
@@ -165,7 +171,7 @@ pub fn least_squares(
                 let gain = at.sse - next.sse;
                 (x, at) = (candidate, next);
                 damping = (damping / 3.0).max(f64::EPSILON);
-                if gain <= tolerance * at.sse {
+                if gain <= stop.gain * at.sse {
                     break;
                 }
             }
@@ -218,6 +224,11 @@ mod tests {
         Some(n)
     }
 
+    const STOP: Stop = Stop {
+        gain: 1e-12,
+        iterations: 500,
+    };
+
     fn bounds(upper_x0: f64) -> Bounds {
         let inf = f64::INFINITY;
         Bounds {
@@ -228,14 +239,14 @@ mod tests {
 
     #[test]
     fn follows_a_curved_valley_to_its_minimum() {
-        let (sse, x) = least_squares(vec![-1.2, 1.0], &bounds(f64::INFINITY), 1e-12, rosenbrock);
+        let (sse, x) = least_squares(vec![-1.2, 1.0], &bounds(f64::INFINITY), STOP, rosenbrock);
         assert!(sse < 1e-20 && (x[0] - 1.0).abs() < 1e-9, "{sse} {x:?}");
     }
 
     /// With x₀ ≤ 0.5 the minimum is on the bound: x₀ = 0.5, x₁ = 0.25.
     #[test]
     fn stops_at_a_bound() {
-        let (sse, x) = least_squares(vec![-1.2, 1.0], &bounds(0.5), 1e-12, rosenbrock);
+        let (sse, x) = least_squares(vec![-1.2, 1.0], &bounds(0.5), STOP, rosenbrock);
         assert!(
             (x[0] - 0.5).abs() < 1e-12 && (x[1] - 0.25).abs() < 1e-9,
             "{x:?}"

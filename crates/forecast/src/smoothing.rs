@@ -19,7 +19,7 @@
 //! season is scaled to a mean of 1, as statsmodels' heuristic start is.
 
 use crate::dual::{Dual, Scalar};
-use crate::optimize::{self, Bounds, Normal};
+use crate::optimize::{self, Bounds, Normal, Stop};
 
 pub const WEEK: usize = 7;
 
@@ -146,12 +146,19 @@ pub struct Fit {
 
 /// statsmodels' bounds on α: [√ε, 1 − √ε] (`LOWER_BOUND` in its `_smoothers.py`).
 const ALPHA_MIN: f64 = 1.490_116_119_384_765_6e-8;
-/// The descents from every start stop once a step gains less than this share of the
-/// squared error; the best is then taken on to [`POLISH`]. Where Gauss–Newton converges
-/// only linearly (large residuals), most steps are spent on the last digits.
-const EXPLORE: f64 = 1e-6;
+/// The descents from every start stop once a step gains less than a millionth of the
+/// squared error: enough to rank them. The best is then taken on to [`POLISH`]. Where
+/// Gauss–Newton converges only linearly (large residuals), most steps go to the last
+/// digits; the caps bound a request's time.
+const EXPLORE: Stop = Stop {
+    gain: 1e-6,
+    iterations: 100,
+};
 /// statsmodels' L-BFGS-B stops at a relative change of 2.2e-9 (SciPy's `ftol`).
-const POLISH: f64 = 1e-10;
+const POLISH: Stop = Stop {
+    gain: 1e-10,
+    iterations: 500,
+};
 
 /// The vector the fit moves: (u_α, u_β[, u_γ], l, b[, s₀ … s₅]). The unit box of the u
 /// maps onto the constrained region as in statsmodels: α = √ε + u_α(1 − 2√ε), β = u_β·α,
