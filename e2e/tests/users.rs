@@ -1291,6 +1291,75 @@ async fn repeated_failed_logins_are_rate_limited() {
     assert!(response.headers().contains_key("retry-after"));
 }
 
+/// A login sent with `X-Forwarded-For: forwarded_for`, as a proxy in front of the app
+/// would forward it.
+async fn login_forwarded(
+    app: &TestApp,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> Response {
+    app.client
+        .post(app.url("/users/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The per-address limit's worth of failed logins, each for another email (so no email's
+/// own limit is reached), the `i`th forwarded for `forwarded_for(i)`.
+async fn spray_failures(app: &TestApp, forwarded_for: impl Fn(usize) -> String) {
+    for i in 0..20 {
+        let email = unique_email("spray");
+        let response = login_forwarded(app, &forwarded_for(i), &email, "password1").await;
+        expect(response, 401, "spray").await;
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_login_limit() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("trusted_proxies".into(), "127.0.0.1".into())],
+        ..Default::default()
+    })
+    .await;
+    let user = app.register_user().await;
+
+    // The attacker changes the left-most entry every time, as a client can: the right-most
+    // entry, the one the trusted proxy appended, is counted.
+    spray_failures(&app, |i| format!("198.51.100.{i}, 203.0.113.1")).await;
+    for forwarded_for in ["203.0.113.1", "192.0.2.77, 203.0.113.1"] {
+        let response = login_forwarded(&app, forwarded_for, &user.email, &user.password).await;
+        assert_eq!(response.status(), 429, "the attacker, as {forwarded_for}");
+        assert!(response.headers().contains_key("retry-after"));
+    }
+
+    // Another client behind the same proxy, and the proxy's own address, are not limited.
+    let other = login_forwarded(&app, "203.0.113.2", &user.email, &user.password).await;
+    expect(other, 200, "another client").await;
+    expect(
+        login_response(&app, &user.email, &user.password).await,
+        200,
+        "no X-Forwarded-For: the proxy itself",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forged_forwarded_for_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+    spray_failures(&app, |i| format!("203.0.113.{i}")).await;
+    for forwarded_for in ["203.0.113.200", "127.0.0.1"] {
+        let response = login_forwarded(&app, forwarded_for, &user.email, &user.password).await;
+        assert_eq!(response.status(), 429, "forged {forwarded_for}");
+    }
+    let response = login_response(&app, &user.email, &user.password).await;
+    assert_eq!(response.status(), 429, "the connecting address is limited");
+}
+
 #[tokio::test]
 async fn without_redis_logins_work_unlimited() {
     // Port 1 refuses connections: Redis is "down" for the rate limiter and readiness.

@@ -2,6 +2,7 @@
 //! CSV import/export, under `/users`.
 
 mod accounts;
+mod client_addr;
 mod domain;
 mod passwords;
 mod rate_limit;

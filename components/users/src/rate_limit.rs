@@ -6,7 +6,7 @@
 //! expires, with `Retry-After` saying when. Without Redis there is no limit: logins keep
 //! working and the outage is logged.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use service_kit::{ApiError, ApiResult};
 use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
@@ -38,16 +38,16 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// The limits that apply to a login for `email` from the request's client address
-    /// (the `spin-client-addr` header the host sets; absent when not served over TCP).
-    pub fn new(email: &str, client_addr: Option<&str>) -> LoginLimiter {
+    /// The limits that apply to a login for `email` from `client` (see
+    /// [`crate::client_addr`]; unknown when not served over TCP).
+    pub fn new(email: &str, client: Option<IpAddr>) -> LoginLimiter {
         LoginLimiter {
             redis: service_kit::redis::connect(),
             email: Counter {
                 key: service_kit::redis::key("users", &format!("login-failures:email:{email}")),
                 max: MAX_FAILURES_PER_EMAIL,
             },
-            address: client_addr.and_then(client_ip).map(|ip| Counter {
+            address: client.map(|ip| Counter {
                 key: service_kit::redis::key("users", &format!("login-failures:addr:{ip}")),
                 max: MAX_FAILURES_PER_ADDRESS,
             }),
@@ -127,27 +127,9 @@ fn retry_after(ttl: Option<i64>) -> u64 {
     u64::try_from(secs).unwrap_or(1)
 }
 
-/// The IP address of a `spin-client-addr` value (`1.2.3.4:5678` or `[::1]:5678`). The
-/// port is dropped: each connection has its own.
-fn client_ip(addr: &str) -> Option<IpAddr> {
-    let addr = addr.trim();
-    addr.parse::<SocketAddr>()
-        .map(|a| a.ip())
-        .or_else(|_| addr.parse::<IpAddr>())
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn client_ip_drops_the_port() {
-        assert_eq!(client_ip("127.0.0.1:54321"), "127.0.0.1".parse().ok());
-        assert_eq!(client_ip("[::1]:80"), "::1".parse().ok());
-        assert_eq!(client_ip("10.0.0.7"), "10.0.0.7".parse().ok());
-        assert_eq!(client_ip("garbage"), None);
-    }
 
     #[test]
     fn retry_after_uses_the_ttl_when_known() {

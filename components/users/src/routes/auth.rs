@@ -6,6 +6,7 @@ use service_kit::{ApiError, ApiResult, RequestContext, Role, json};
 use spin_sdk::http::{Params, Request, Response};
 use utoipa::ToSchema;
 
+use crate::client_addr;
 use crate::domain::{Email, Password, UserName};
 use crate::passwords;
 use crate::rate_limit::LoginLimiter;
@@ -82,8 +83,7 @@ pub fn register(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<R
 pub fn login(req: &Request, _ctx: &RequestContext, _: &Params) -> ApiResult<Response> {
     let body: Credentials = json::parse_body(req)?;
     let email = body.email.trim().to_lowercase();
-    let client_addr = req.header("spin-client-addr").and_then(|v| v.as_str());
-    let limiter = LoginLimiter::new(&email, client_addr);
+    let limiter = LoginLimiter::new(&email, client_addr::of(req)?);
     limiter.check()?;
 
     let account = Store::open()?.find_with_hash(&email)?;
