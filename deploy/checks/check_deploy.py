@@ -578,7 +578,7 @@ def check_scaled_topology(docs, topology: dict) -> None:
     """deploy/scaled/topology.toml (what `make run-scaled` and e2e/tests/scaled.rs run) is
     the SpinApps' deployment in small: each service one SpinApp with the same manifest and
     components, its health check the SpinApp's probes, and no fewer pods than the replicas
-    the tests prove correct together."""
+    the tests prove correct together, binding the variables the topology sets."""
     apps = {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == "SpinApp"}
     hpas = {d["spec"]["scaleTargetRef"]["name"]: d for _, d in docs if d.get("kind") == "HorizontalPodAutoscaler"}
     services = topology["service"]
@@ -602,6 +602,9 @@ def check_scaled_topology(docs, topology: dict) -> None:
             # e2e/tests/scaled.rs fails with it), while the services answer without Redis.
             assert health == "/" or health.endswith("/healthz"), f"{name}: health check {health}"
             assert probes == {"liveness": health, "readiness": health}, f"{name}: probes {probes} vs {health}"
+        bound = {v["name"] for v in spec.get("variables", [])}
+        unbound = set(service.get("variables", {})) - bound
+        assert not unbound, f"{name}: the topology sets {sorted(unbound)}, its SpinApp does not"
         pods = hpas[app["metadata"]["name"]]["spec"]["minReplicas"] if spec.get("enableAutoscaling") else spec.get("replicas", 1)
         assert pods >= service["replicas"], f"{name}: {pods} pod(s), the topology proves {service['replicas']}"
 
@@ -677,6 +680,11 @@ def _():
         "a readiness probe on readyz",
     )
     fails(scaled, edit("SpinApp", "spin-shop-web", lambda d: d["spec"].update(components=["webhooks"])), "web running webhooks")
+    fails(
+        scaled,
+        edit("SpinApp", "spin-shop-users", lambda d: d["spec"].update(variables=[v for v in d["spec"]["variables"] if v["name"] != "trusted_proxies"])),
+        "users without the trusted_proxies the topology sets",
+    )
     hpa_min_1 = edit("HorizontalPodAutoscaler", "spin-shop-orders", lambda d: d["spec"].update(minReplicas=1))
     fails(scaled, hpa_min_1, "orders autoscaled down to one pod")
 

@@ -237,6 +237,67 @@ async fn login_rate_limits_hold_across_replicas() {
         assert_eq!(limited.status(), 429, "at {}", api.base_url);
         assert!(limited.headers().contains_key("retry-after"));
     }
+    per_address_limits_count_each_client_behind_the_balancer(&app).await;
+}
+
+/// `api`'s requests from the loopback address `ip` (127.0.0.2, ...), as another client.
+fn from_address(api: &Api, ip: &str) -> Api {
+    let client = e2e::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    Api {
+        base_url: api.base_url.clone(),
+        client,
+        id: api.id.clone(),
+    }
+}
+
+/// Failed logins per client address: HAProxy connects to the replicas from 127.0.0.1, which
+/// the topology lets users trust (`trusted_proxies`), and appends the address of the client
+/// it served to X-Forwarded-For, so each client behind it has a limit of its own.
+async fn per_address_limits_count_each_client_behind_the_balancer(app: &ScaledApp) {
+    let user = app.register_user().await;
+    let login = |email: &str, password: &str| json!({ "email": email, "password": password });
+    let attacker = from_address(app, "127.0.0.2");
+    let bystander = from_address(app, "127.0.0.3");
+
+    // The per-address limit's worth of failures, each for another email, over both replicas.
+    let logins = |index| served(app, "users", index, "POST", "/users/login");
+    let before = [logins(0), logins(1)];
+    for attempt in 0..20 {
+        let email = format!("guess{attempt}-{}@example.com", app.id);
+        let failed = attacker
+            .post("/users/login", None, &login(&email, "password1"))
+            .await;
+        json_of(failed, 401, "a guess").await;
+    }
+    for (index, before) in before.into_iter().enumerate() {
+        let guesses = logins(index) - before;
+        assert!(guesses >= 5, "users#{} served {guesses} guesses", index + 1);
+    }
+
+    // The attacker is limited, whatever it forwards itself, through the balancer and
+    // straight to either replica (where it is the peer).
+    let right = login(&user.email, &user.password);
+    for forged in [None, Some("127.0.0.9"), Some("127.0.0.3")] {
+        let mut request = attacker.client.post(app.url("/users/login")).json(&right);
+        if let Some(forged) = forged {
+            request = request.header("x-forwarded-for", forged);
+        }
+        let limited = request.send().await.unwrap();
+        assert_eq!(limited.status(), 429, "the attacker, forwarding {forged:?}");
+    }
+    for index in 0..2 {
+        let direct = from_address(&app.replica("users", index), "127.0.0.2");
+        let limited = direct.post("/users/login", None, &right).await;
+        assert_eq!(limited.status(), 429, "the attacker at users#{}", index + 1);
+    }
+
+    // Another client behind the same balancer logs in.
+    let response = bystander.post("/users/login", None, &right).await;
+    json_of(response, 200, "another client").await;
 }
 
 #[tokio::test]

@@ -214,7 +214,10 @@ impl Launcher {
             .iter()
             .find(|m| **m != manifest)
             .unwrap_or(&manifest);
-        let variables = for_manifest(&self.config.variables, &manifest, other)?;
+        let variables: Vec<_> = (service.variables.clone().into_iter())
+            .chain(self.config.variables.iter().cloned())
+            .collect();
+        let variables = for_manifest(&variables, &manifest, other)?;
         let options = AppOptions {
             host_args: service
                 .components

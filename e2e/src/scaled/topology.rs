@@ -2,6 +2,7 @@
 //! checks) and the HTTP routes of `spin.toml`, which the balancer sends to the service
 //! running each route's component.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -26,6 +27,10 @@ pub struct Service {
     pub health: Option<String>,
     /// The variable through which the other services reach this one (`users_url`).
     pub url_variable: Option<String>,
+    /// Spin variables of this service's processes alone (its SpinApp's `variables`); the
+    /// variables the cluster is given override them.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
 }
 
 impl Service {
