@@ -1361,6 +1361,19 @@ async fn without_trusted_proxies_a_forged_forwarded_for_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_malformed_trusted_proxies_fails_logins_instead_of_trusting_less() {
+    let app = TestApp::spawn_with(AppOptions {
+        variables: vec![("trusted_proxies".into(), "127.0.0.1, 10.0.0.0/33".into())],
+        ..Default::default()
+    })
+    .await;
+    let user = app.register_user().await;
+    let failed = login_response(&app, &user.email, &user.password).await;
+    let body = expect(failed, 500, "a deployment mistake").await;
+    assert_eq!(body, json!({ "detail": "internal server error" }));
+}
+
+#[tokio::test]
 async fn without_redis_logins_work_unlimited() {
     // Port 1 refuses connections: Redis is "down" for the rate limiter and readiness.
     let app = TestApp::spawn_with(AppOptions {
