@@ -13,6 +13,7 @@ import { formatDateTime } from '@/lib/format';
 import { formatMoney } from '@/lib/money';
 import { usePreferences } from '@/lib/preferences';
 import { useSession } from '@/lib/useSession';
+import { OrderLink } from '@/features/orders/OrderLink';
 import { StatusBadge } from '@/features/orders/StatusBadge';
 import { statusLabel } from '@/features/orders/status';
 import { ChartCard } from './ChartCard';
@@ -183,14 +184,7 @@ export default function DashboardPage() {
                   columns={[
                     {
                       header: 'Order',
-                      cell: (order) => (
-                        <Link
-                          to={`/app/orders/${encodeURIComponent(order.id)}`}
-                          className="font-mono text-indigo-600 underline dark:text-indigo-400"
-                        >
-                          {order.id}
-                        </Link>
-                      ),
+                      cell: (order) => <OrderLink id={order.id} />,
                     },
                     { header: 'Status', cell: (order) => <StatusBadge status={order.status} /> },
                     { header: 'Total', cell: (order) => formatMoney(order.total), className: 'text-right' },

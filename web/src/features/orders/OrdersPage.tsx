@@ -1,6 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
 import { listOrders } from '@/api/orders';
 import { ORDER_STATUSES } from '@/api/types';
 import { Button } from '@/components/Button';
@@ -17,6 +16,7 @@ import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { usePagedList } from '@/lib/usePagedList';
 import { useSession } from '@/lib/useSession';
 import { CreateOrderDialog } from './CreateOrderDialog';
+import { OrderLink } from './OrderLink';
 import { StatusBadge } from './StatusBadge';
 import { statusLabel } from './status';
 
@@ -102,14 +102,7 @@ export default function OrdersPage() {
             columns={[
               {
                 header: 'Order',
-                cell: (order) => (
-                  <Link
-                    to={`/app/orders/${encodeURIComponent(order.id)}`}
-                    className="font-mono text-indigo-600 underline dark:text-indigo-400"
-                  >
-                    {order.id}
-                  </Link>
-                ),
+                cell: (order) => <OrderLink id={order.id} />,
               },
               ...(isAdmin ? [{ header: 'User', cell: (order: { user_id: number }) => order.user_id }] : []),
               { header: 'Status', cell: (order) => <StatusBadge status={order.status} /> },
