@@ -34,13 +34,15 @@ def per_request(run, part):
 
 def print_runs(runs):
     print(f"{'endpoint':<26}{'clients':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
-          f"{'RSS MB':>8}{'PSS MB':>8}{'CPU ms/req: all':>17}{'host':>6}{'lb':>6}{'pg':>6}{'redis':>6}")
+          f"{'RSS MB':>8}{'PSS MB':>8}{'CPU ms/req: all':>17}{'host':>6}{'lb':>6}{'pg':>6}"
+          f"{'redis':>6}")
     for r in runs:
         print(f"{r['endpoint']:<26}{r['clients']:>7}{r['rps']:>9.0f}{r['latency_ms']['p50']:>9.2f}"
               f"{r['latency_ms']['p99']:>9.2f}{targets.errors(r):>9}"
               f"{r['host_rss_peak_kb'] / 1024:>8.0f}{r['host_pss_peak_kb'] / 1024:>8.0f}"
-              f"{per_request(r, 'machine'):>17}{per_request(r, 'host'):>6}{per_request(r, 'balancer'):>6}"
-              f"{per_request(r, 'postgres'):>6}{per_request(r, 'redis'):>6}")
+              f"{per_request(r, 'machine'):>17}{per_request(r, 'host'):>6}"
+              f"{per_request(r, 'balancer'):>6}{per_request(r, 'postgres'):>6}"
+              f"{per_request(r, 'redis'):>6}")
 
 
 def print_csv(csv_runs):

@@ -10,10 +10,10 @@ supervisors and HAProxy (whose CPU time is counted apart, as the balancer's).
   page once per mapping of it, and every instance slot maps its component's memory image;
   Pss counts each page once, shared ones split;
 - `cpu_ms`: CPU time (user + system) used between start and end by the host (all its
-  threads and processes, HAProxy aside), `balancer` (HAProxy), PostgreSQL (every server process, and the backends that ended meanwhile,
-  which the postmaster's children's time holds), Redis, and the whole machine (wrk and
-  this sampler included). The run's throughput times its CPU per request says how many
-  cores a target rate needs.
+  threads and processes, HAProxy aside), `balancer` (HAProxy), PostgreSQL (every server
+  process, and the backends that ended meanwhile, which the postmaster's children's time
+  holds), Redis, and the whole machine (wrk and this sampler included). The run's
+  throughput times its CPU per request says how many cores a target rate needs.
 
 One process for the whole run: the shell loop it replaces forked awk, mv and sleep several
 times per sample, and that showed up in the profiles of the runs it measured.
