@@ -392,7 +392,7 @@ impl TestApp {
             &runtime_config,
             &options.variables,
             &options,
-            ANY_PORT,
+            Some(ANY_PORT),
         );
         command
             .stdout(Stdio::piped())
@@ -535,7 +535,7 @@ impl Launch {
             &self.runtime_config,
             &manifest_variables,
             &self.options,
-            ANY_PORT,
+            Some(ANY_PORT),
         );
         command.kill_on_drop(true);
         // The host prints `Serving http://ADDR` once it listens.
@@ -557,7 +557,7 @@ impl Launch {
             &self.runtime_config,
             &variables,
             &self.options,
-            ANY_PORT,
+            None,
         );
         let wake_url = format!("{base_url}/orders/webhooks/wake");
         let command = supervised_deliverer(&wake_url, &host, SERVICE_TOKEN);
@@ -691,14 +691,15 @@ pub(crate) fn host_command(
     runtime_config: &Path,
     variables: &[(String, String)],
     options: &AppOptions,
-    listen: &str,
+    listen: Option<&str>,
 ) -> Command {
     let mut command = Command::new(host_binary());
+    command.arg("up").arg("-f").arg(manifest);
+    // An HTTP trigger option: an app with only a Redis trigger refuses it, as on Spin.
+    if let Some(listen) = listen {
+        command.args(["--listen", listen]);
+    }
     command
-        .arg("up")
-        .arg("-f")
-        .arg(manifest)
-        .args(["--listen", listen])
         .arg("--runtime-config-file")
         .arg(runtime_config)
         .args(&options.host_args)

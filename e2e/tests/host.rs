@@ -1510,6 +1510,24 @@ async fn a_redis_trigger_that_cannot_connect_at_start_ends_the_host() {
 }
 
 #[tokio::test]
+async fn an_app_without_http_triggers_refuses_http_options() {
+    // `spin up` hands its trigger options to the app's only trigger; a Redis trigger has no
+    // `--listen`, so the app does not start.
+    let output = TestApp::run_until_exit(AppOptions {
+        manifest: Some(redis_trigger_manifest("redis://127.0.0.1:6379")),
+        host_args: vec!["-c".into(), "listener".into()],
+        ..Default::default()
+    })
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unexpected argument '--listen'"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn a_redis_trigger_that_loses_its_server_ends_the_host_and_its_routes() {
     let mut redis = e2e::RedisServer::start().await;
     let mut app = TestApp::spawn_with(AppOptions {

@@ -50,8 +50,10 @@ struct UpArgs {
     #[arg(short = 'f', long = "from", default_value = "spin.toml")]
     manifest: PathBuf,
     /// The address to listen on (port 0 picks a free port; the chosen address is printed).
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    listen: SocketAddr,
+    /// The default is 127.0.0.1:3000. An HTTP trigger option: an app without HTTP routes
+    /// refuses it, as `spin up` hands it to a Redis trigger that has no such option.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     /// Runtime configuration: key-value stores.
     #[arg(long = "runtime-config-file")]
     runtime_config: Option<PathBuf>,
@@ -83,6 +85,12 @@ fn parse_variable(s: &str) -> Result<(String, String)> {
         .ok_or_else(|| anyhow!("expected name=value, got {s:?}"))?;
     Ok((name.trim().to_string(), value.to_string()))
 }
+
+/// Where the HTTP trigger listens unless `--listen` says otherwise (Spin's default).
+const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    3000,
+));
 
 /// See the runtime in `main`.
 const MAX_BLOCKING_THREADS: usize = 8;
@@ -119,10 +127,16 @@ fn main() -> Result<()> {
     runtime.block_on(async move {
         let app = app::App::load(&options)?;
         if app.router().routes().is_empty() {
+            if args.listen.is_some() {
+                eprintln!(
+                    "error: unexpected argument '--listen' found (the app has no HTTP trigger)"
+                );
+                std::process::exit(2);
+            }
             // Like `spin up` of an app with only Redis triggers: nothing listens, and the
             // process runs until its trigger fails (see `redis_trigger`) or it is stopped.
             return std::future::pending().await;
         }
-        server::serve(app, args.listen).await
+        server::serve(app, args.listen.unwrap_or(DEFAULT_LISTEN)).await
     })
 }

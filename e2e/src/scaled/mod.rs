@@ -227,16 +227,19 @@ impl Launcher {
             env: self.config.env.clone(),
             ..Default::default()
         };
-        let listen = match self.ports.replicas.get(&service.name) {
-            Some(ports) => format!("127.0.0.1:{}", ports[index]),
-            None => ANY_PORT.to_string(),
-        };
+        // A service without HTTP routes (the deliverer) takes no `--listen`, as on Spin.
+        let listen = service
+            .serves_http()
+            .then(|| match self.ports.replicas.get(&service.name) {
+                Some(ports) => format!("127.0.0.1:{}", ports[index]),
+                None => ANY_PORT.to_string(),
+            });
         let mut host = host_command(
             &manifest,
             &self.config.runtime_config,
             &variables,
             &options,
-            &listen,
+            listen.as_deref(),
         );
         let label = label(&service.name, index);
         let prefix = format!("{label}: ");
