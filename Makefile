@@ -71,9 +71,13 @@ test-spin: setup build-web build-components build-native
 	SPIN_HOST_BIN=$(CURDIR)/scripts/spin_as_host.py SPIN_BIN=$(SPIN) \
 		cargo nextest run --release -p e2e --profile spin
 
-# The stand-in that runs the harness on a real Spin: its argument mapping and its clean-up.
+# The stand-in that runs the harness on a real Spin: its argument mapping and its clean-up,
+# then one suite through it, with spin-host in the place of spin (it reads the same
+# SPIN_VARIABLE_* environment), so the path make test-spin takes is exercised here.
 test-scripts:
 	python3 -m unittest discover -s scripts -p 'test_*.py'
+	SPIN_HOST_BIN=$(CURDIR)/scripts/spin_as_host.py SPIN_BIN=$(CURDIR)/$(HOST) \
+		cargo nextest run --release -p e2e --profile spin --test users
 
 # docker-compose.yml and the SpinKube manifests against their schemas.
 test-deploy:
