@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod load;
 mod redis_server;
+pub mod responses;
 pub mod scaled;
 pub mod webhooks;
 

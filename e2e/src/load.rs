@@ -42,6 +42,14 @@ impl Tally {
             .map(|(status, n)| format!("{n} answer(s) {status}"))
             .collect()
     }
+
+    /// [`Tally::only`], each line saying which requests it counts (`label`).
+    pub fn only_labelled(&self, label: &str, allowed: &[u16]) -> Vec<String> {
+        self.only(allowed)
+            .into_iter()
+            .map(|s| format!("{label}: {s}"))
+            .collect()
+    }
 }
 
 pub type Shared = Arc<Mutex<Tally>>;

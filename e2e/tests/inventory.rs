@@ -2,6 +2,7 @@
 //! against real PostgreSQL and Redis, over HTTP.
 
 use e2e::bench::{percentiles, timed};
+use e2e::responses::total_count;
 use e2e::{AppOptions, SERVICE_TOKEN, StatusCode, TestApp};
 use futures::future::join_all;
 use reqwest::multipart::{Form, Part};
@@ -56,14 +57,6 @@ async fn release(app: &TestApp, order_id: &str) -> StatusCode {
 
 async fn body(response: e2e::Response) -> Value {
     response.json().await.unwrap()
-}
-
-fn total_count(response: &e2e::Response) -> i64 {
-    response.headers()["x-total-count"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 fn skus(list: &Value) -> Vec<&str> {

@@ -2,6 +2,7 @@
 //! real PostgreSQL and Redis, the order saga across the users and inventory services, and
 //! the stock checked in the inventory's database after every step.
 
+use e2e::responses::{assert_status, total_count};
 use e2e::{AppOptions, StatusCode, TestApp};
 use futures::future::join_all;
 use reqwest::multipart::{Form, Part};
@@ -12,14 +13,6 @@ use serde_json::{Value, json};
 
 async fn body(response: e2e::Response) -> Value {
     response.json().await.unwrap()
-}
-
-fn total_count(response: &e2e::Response) -> i64 {
-    response.headers()["x-total-count"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 async fn create_item(app: &TestApp, admin: &str, sku: &str, qty: i64) {
@@ -88,13 +81,6 @@ async fn event_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
         .iter()
         .map(|e| e["event_type"].as_str().unwrap().to_string())
         .collect()
-}
-
-async fn assert_status(response: e2e::Response, expected: u16, what: &str) -> Value {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(status.as_u16(), expected, "{what}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -304,18 +304,8 @@ async fn postgres_restart_under_load() {
     let tally = tally.lock().await;
     let reads = reads.lock().await;
     lost.extend(audit(&app, &initial, &tally.created).await);
-    lost.extend(
-        tally
-            .only(&[201, 503])
-            .into_iter()
-            .map(|s| format!("POST /orders/: {s}")),
-    );
-    lost.extend(
-        reads
-            .only(&[200, 503])
-            .into_iter()
-            .map(|s| format!("reads: {s}")),
-    );
+    lost.extend(tally.only_labelled("POST /orders/", &[201, 503]));
+    lost.extend(reads.only_labelled("reads", &[200, 503]));
     report(
         "(b) PostgreSQL stopped for 3 s and started again under load",
         "6 clients creating orders, 1 reading, PostgreSQL stop → 3 s → start",
@@ -436,18 +426,8 @@ async fn redis_stop_and_start_under_load() {
     let tally = tally.lock().await;
     let reads = reads.lock().await;
     lost.extend(audit(&app, &initial, &tally.created).await);
-    lost.extend(
-        tally
-            .only(&[201])
-            .into_iter()
-            .map(|s| format!("POST /orders/: {s}")),
-    );
-    lost.extend(
-        reads
-            .only(&[200])
-            .into_iter()
-            .map(|s| format!("reads: {s}")),
-    );
+    lost.extend(tally.only_labelled("POST /orders/", &[201]));
+    lost.extend(reads.only_labelled("reads", &[200]));
     report(
         "(c) Redis shut down for 4 s and started again under load",
         "4 clients creating orders, 1 reading /users/me, /inventory/, /orders/ and logging in",

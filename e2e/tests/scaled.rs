@@ -13,6 +13,7 @@ use e2e::load::{
     Load, Shared, Tally, audit, create_item, order_body, order_load, post_order,
     reconcile_after_threshold, record, report, short_client, users,
 };
+use e2e::responses::{assert_status, total_count};
 use e2e::scaled::{ScaledApp, ScaledOptions};
 use e2e::webhooks::{Receiver, all_delivered, answer, eventually};
 use e2e::{Api, RedisServer, SERVICE_TOKEN};
@@ -44,21 +45,6 @@ async fn count(app: &Api, database: &str, sql: &str) -> i64 {
         .await
         .unwrap()
         .get(0)
-}
-
-async fn json_of(response: e2e::Response, status: u16, what: &str) -> Value {
-    let actual = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(actual, status, "{what}: {body}");
-    serde_json::from_str(&body).unwrap_or(Value::Null)
-}
-
-fn total_count(response: &e2e::Response) -> i64 {
-    response.headers()["x-total-count"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -128,7 +114,7 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     let (one, two) = (app.replica("inventory", 0), app.replica("inventory", 1));
 
     // An item: read (and cached) on one replica, changed on the other.
-    let item = json_of(
+    let item = assert_status(
         one.post(
             "/inventory/",
             Some(&admin),
@@ -141,12 +127,12 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     .await;
     let path = format!("/inventory/{}", item["id"]);
     for _ in 0..2 {
-        let read = json_of(one.get(&path, Some(&admin)).await, 200, "read").await;
+        let read = assert_status(one.get(&path, Some(&admin)).await, 200, "read").await;
         assert_eq!(read["name"], "Before");
     }
     let renamed = json!({ "name": "After" });
-    json_of(two.put(&path, Some(&admin), &renamed).await, 200, "rename").await;
-    let read = json_of(one.get(&path, Some(&admin)).await, 200, "read").await;
+    assert_status(two.put(&path, Some(&admin), &renamed).await, 200, "rename").await;
+    let read = assert_status(one.get(&path, Some(&admin)).await, 200, "read").await;
     assert_eq!(read["name"], "After", "the other replica's cached item");
 
     // A list page: cached on one replica, a new item added on the other.
@@ -154,10 +140,10 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     for _ in 0..2 {
         let page = one.get("/inventory/", Some(&admin)).await;
         before = total_count(&page);
-        json_of(page, 200, "list").await;
+        assert_status(page, 200, "list").await;
     }
     let added = json!({ "sku": "SEEN-2", "qty": 1, "price": "1.00" });
-    json_of(
+    assert_status(
         two.post("/inventory/", Some(&admin), &added).await,
         201,
         "add",
@@ -169,7 +155,7 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
         before + 1,
         "the other replica's cached total"
     );
-    let list = json_of(page, 200, "list").await;
+    let list = assert_status(page, 200, "list").await;
     assert!(
         list.as_array()
             .unwrap()
@@ -183,7 +169,7 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     let (users_one, users_two) = (app.replica("users", 0), app.replica("users", 1));
     let record = format!("/users/{}", user.id);
     for _ in 0..2 {
-        json_of(
+        assert_status(
             users_one.get(&record, Some(SERVICE_TOKEN)).await,
             200,
             "lookup",
@@ -191,13 +177,13 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
         .await;
     }
     let rename = json!({ "name": "Renamed" });
-    json_of(
+    assert_status(
         users_two.put(&record, Some(&user.token), &rename).await,
         200,
         "rename",
     )
     .await;
-    let looked_up = json_of(
+    let looked_up = assert_status(
         users_one.get(&record, Some(SERVICE_TOKEN)).await,
         200,
         "lookup",
@@ -205,7 +191,7 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     .await;
     assert_eq!(looked_up["name"], "Renamed");
     let deactivate = json!({ "is_active": false });
-    json_of(
+    assert_status(
         users_two.put(&record, Some(&admin), &deactivate).await,
         200,
         "deactivate",
@@ -215,7 +201,7 @@ async fn a_write_on_one_replica_is_read_on_the_other_at_once() {
     for index in 0..2 {
         let orders = app.replica("orders", index);
         let refused = orders.post("/orders/", Some(&admin), &order).await;
-        json_of(refused, 422, "an order for the deactivated user").await;
+        assert_status(refused, 422, "an order for the deactivated user").await;
     }
 }
 
@@ -271,7 +257,7 @@ async fn per_address_limits_count_each_client_behind_the_balancer(app: &ScaledAp
         let failed = attacker
             .post("/users/login", None, &login(&email, "password1"))
             .await;
-        json_of(failed, 401, "a guess").await;
+        assert_status(failed, 401, "a guess").await;
     }
     for (index, before) in before.into_iter().enumerate() {
         let guesses = logins(index) - before;
@@ -297,7 +283,7 @@ async fn per_address_limits_count_each_client_behind_the_balancer(app: &ScaledAp
 
     // Another client behind the same balancer logs in.
     let response = bystander.post("/users/login", None, &right).await;
-    json_of(response, 200, "another client").await;
+    assert_status(response, 200, "another client").await;
 }
 
 #[tokio::test]
@@ -311,7 +297,7 @@ async fn two_deliverers_deliver_each_event_once_in_order() {
     // deliverers, racing over the claims.
     let created = futures::future::join_all((0..12).map(|_| async {
         let order = json!({ "items": [{ "sku": "WH-TWO", "quantity": 2, "price": "2.50" }] });
-        json_of(
+        assert_status(
             app.post("/orders/", Some(&user.token), &order).await,
             201,
             "order",
@@ -322,7 +308,7 @@ async fn two_deliverers_deliver_each_event_once_in_order() {
     futures::future::join_all(created.iter().map(|order| async {
         let path = format!("/orders/{}", order["id"].as_str().unwrap());
         let cancel = json!({ "status": "cancelled" });
-        json_of(
+        assert_status(
             app.put(&path, Some(&user.token), &cancel).await,
             200,
             "cancel",
@@ -432,12 +418,7 @@ async fn a_replica_of_each_service_killed_under_load_loses_nothing() {
     if during.tried() - during.count(201) > 6 * 3 {
         lost.push("more failures than requests in flight at the kills".into());
     }
-    lost.extend(
-        after
-            .only(&[201])
-            .into_iter()
-            .map(|s| format!("after the kills: {s}")),
-    );
+    lost.extend(after.only_labelled("after the kills", &[201]));
     lost.extend(no_event_lost(&app, &admin, &receiver).await);
     let mut both = Tally {
         created,
@@ -466,15 +447,15 @@ async fn a_service_down_answers_503_and_recovers_by_itself() {
     app.cluster.stop_service("inventory").await;
     let answer = app.get("/inventory/", Some(&admin)).await;
     assert_eq!(
-        json_of(answer, 503, "inventory down").await["detail"],
+        assert_status(answer, 503, "inventory down").await["detail"],
         "service unavailable"
     );
     let refused = app.post("/orders/", Some(&user.token), &order).await;
     assert_eq!(
-        json_of(refused, 503, "order").await["detail"],
+        assert_status(refused, 503, "order").await["detail"],
         "inventory service unavailable"
     );
-    json_of(
+    assert_status(
         app.get("/orders/", Some(&user.token)).await,
         200,
         "orders list",
@@ -499,7 +480,7 @@ async fn a_service_down_answers_503_and_recovers_by_itself() {
     // A user no replica has looked up yet: orders must ask the users service.
     let email = format!("down-{}@example.com", app.id);
     let new_user = json!({ "name": "Down", "email": email, "password": "password-123" });
-    let created = json_of(
+    let created = assert_status(
         app.post("/users/", Some(&admin), &new_user).await,
         201,
         "user",
@@ -507,7 +488,7 @@ async fn a_service_down_answers_503_and_recovers_by_itself() {
     .await;
     let for_new_user = json!({ "user_id": created["id"], "items": order["items"] });
     app.cluster.stop_service("users").await;
-    json_of(
+    assert_status(
         app.get("/users/me", Some(&user.token)).await,
         503,
         "users down",
@@ -515,11 +496,11 @@ async fn a_service_down_answers_503_and_recovers_by_itself() {
     .await;
     let refused = app.post("/orders/", Some(&admin), &for_new_user).await;
     assert_eq!(
-        json_of(refused, 503, "order").await["detail"],
+        assert_status(refused, 503, "order").await["detail"],
         "users service unavailable"
     );
     // A user the shared cache knows still orders.
-    json_of(
+    assert_status(
         app.post("/orders/", Some(&user.token), &order).await,
         201,
         "cached user",
@@ -610,18 +591,8 @@ async fn redis_stopped_for_ten_seconds_under_load() {
         .collect();
     let (orders, reads) = (orders.lock().await, reads.lock().await);
     lost.extend(audit(&app, &initial, &orders.created).await);
-    lost.extend(
-        orders
-            .only(&[201])
-            .into_iter()
-            .map(|s| format!("orders: {s}")),
-    );
-    lost.extend(
-        reads
-            .only(&[200])
-            .into_iter()
-            .map(|s| format!("reads: {s}")),
-    );
+    lost.extend(orders.only_labelled("orders", &[201]));
+    lost.extend(reads.only_labelled("reads", &[200]));
     // Both deliverers went down with Redis and came back by themselves.
     let subscribed = format!("/{}:webhooks: [webhooks]", app.id);
     for index in 0..2 {
