@@ -15,6 +15,12 @@
 # POSTs WAKE_URL (the app's /orders/webhooks/wake) with the bearer token SERVICE_TOKEN
 # (default: spin.toml's development value), and the deliveries left pending go out at once.
 #
+# It POSTs it again every DELIVERER_WAKE_EVERY seconds (default 30, as Compose's
+# webhook-waker; 0: only after each start) while COMMAND runs. A deliverer killed in the
+# middle of a pass leaves its deliveries claimed, and its runner lease held, for up to
+# 20 s: the wake-up after the restart comes too early to take them over, and no later change
+# may come to wake it again.
+#
 # Its own lines start with "deliverer.sh:". SIGTERM (or SIGINT, when it is not started in
 # the background of a script) stops COMMAND and then this script.
 set -uo pipefail
@@ -29,6 +35,7 @@ shift
 }
 token=${SERVICE_TOKEN:-dev-service-token-change-me}
 max_backoff=${DELIVERER_MAX_BACKOFF:-30}
+wake_every=${DELIVERER_WAKE_EVERY:-30}
 
 child=
 stop() {
@@ -41,28 +48,59 @@ stop() {
 }
 trap stop INT TERM
 
-# The app may be starting too (make run starts both at once): try for half a minute.
-wake() {
+post_wake() {
+    curl -fs --max-time 10 -o /dev/null -X POST -H "Authorization: Bearer $token" "$wake_url"
+}
+
+# Wakes the deliverer once it has subscribed, then every $wake_every seconds until
+# SIGTERM. The app may be starting too (make run starts both at once): the first wake-up
+# is tried for half a minute.
+wake_periodically() {
+    local nap=
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    local failing=1
     for _ in {1..30}; do
-        if curl -fs -o /dev/null -X POST -H "Authorization: Bearer $token" "$wake_url"; then
+        if post_wake; then
             echo "deliverer.sh: woke the deliverer through $wake_url"
-            return
+            failing=
+            break
         fi
         sleep 1
     done
-    echo "deliverer.sh: could not reach $wake_url; pending deliveries wait for the next change" >&2
-}
-
-# Passes COMMAND's output through and wakes it once it has subscribed.
-forward() {
-    local woken=
-    while IFS= read -r line; do
-        printf '%s\n' "$line"
-        if [[ -z $woken && $line == *": ["*"]" ]]; then
-            woken=1
-            wake &
+    if [[ -n $failing ]]; then
+        if ((wake_every > 0)); then
+            echo "deliverer.sh: could not reach $wake_url; trying again every $wake_every s" >&2
+        else
+            echo "deliverer.sh: could not reach $wake_url; pending deliveries wait for the next change" >&2
+        fi
+    fi
+    while ((wake_every > 0)); do
+        # In the background, so that SIGTERM is handled at once rather than after the nap.
+        sleep "$wake_every" &
+        nap=$!
+        wait "$nap"
+        if post_wake; then
+            failing=
+        elif [[ -z $failing ]]; then
+            failing=1
+            echo "deliverer.sh: could not wake the deliverer through $wake_url; trying again every $wake_every s" >&2
         fi
     done
+}
+
+# Passes COMMAND's output through and, once it has subscribed, wakes it until it exits.
+forward() {
+    local waker=
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        if [[ -z $waker && $line == *": ["*"]" ]]; then
+            wake_periodically &
+            waker=$!
+        fi
+    done
+    if [[ -n $waker ]]; then
+        kill -TERM "$waker" 2>/dev/null
+    fi
 }
 
 pause=1

@@ -64,6 +64,10 @@ pub struct AppOptions {
     /// namespace and variables) under its supervisor, `scripts/deliverer.sh`, as `make run`
     /// does. Only with the repository's `spin.toml`.
     pub deliverer: bool,
+    /// How often the deliverer's supervisor also wakes it while it runs (`make run`: every
+    /// 30 s). Zero, the default here, wakes it only after each start: then a change whose
+    /// own wake-up goes missing fails its test instead of going out at the next tick.
+    pub deliverer_wake_every: Duration,
     /// The Redis (`host:port`) of the app's variables and key-value store, instead of the
     /// shared one on 127.0.0.1:6379.
     pub redis: Option<String>,
@@ -561,14 +565,21 @@ impl Launch {
             None,
         );
         let wake_url = format!("{base_url}/orders/webhooks/wake");
-        let command = supervised_deliverer(&wake_url, &host, SERVICE_TOKEN);
+        let wake_every = Some(self.options.deliverer_wake_every);
+        let command = supervised_deliverer(&wake_url, wake_every, &host, SERVICE_TOKEN);
         Supervised::start(command, id, "the deliverer", "").await
     }
 }
 
 /// `host` (the deliverer) under `scripts/deliverer.sh`, which wakes it through `wake_url`
-/// with the service token `token`, in a process group of its own.
-pub(crate) fn supervised_deliverer(wake_url: &str, host: &Command, token: &str) -> Command {
+/// with the service token `token` after each start and then every `wake_every` (`None`:
+/// as `make run` does), in a process group of its own.
+pub(crate) fn supervised_deliverer(
+    wake_url: &str,
+    wake_every: Option<Duration>,
+    host: &Command,
+    token: &str,
+) -> Command {
     let host = host.as_std();
     let mut command = Command::new(repo_root().join("scripts/deliverer.sh"));
     command
@@ -581,6 +592,9 @@ pub(crate) fn supervised_deliverer(wake_url: &str, host: &Command, token: &str) 
         // Quick restarts: a test waits for them.
         .env("DELIVERER_MAX_BACKOFF", "2")
         .process_group(0);
+    if let Some(every) = wake_every {
+        command.env("DELIVERER_WAKE_EVERY", every.as_secs().to_string());
+    }
     command
 }
 

@@ -253,7 +253,7 @@ impl Launcher {
         }
         let wake_url = format!("{}/orders/webhooks/wake", self.base_url);
         let token = self.variable("service_token")?;
-        let command = supervised_deliverer(&wake_url, &host, &token);
+        let command = supervised_deliverer(&wake_url, None, &host, &token);
         let namespace = self.variable("redis_namespace")?;
         let supervised = Supervised::start(command, &namespace, &label, &prefix).await?;
         Ok(Process::Deliverer(supervised))
