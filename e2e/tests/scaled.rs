@@ -524,6 +524,33 @@ async fn a_service_down_answers_503_and_recovers_by_itself() {
 }
 
 #[tokio::test]
+async fn a_crashed_replica_is_started_again_on_its_port() {
+    let mut app = ScaledApp::spawn().await;
+    let pid = app.cluster.host_pid("users", 0).expect("users#1 runs");
+    let pid = i32::try_from(pid).unwrap();
+    // SAFETY: kill(2) has no memory effects; the process is this test's own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    let crashed = std::time::Instant::now();
+    while app.cluster.exited_hosts().is_empty() {
+        assert!(
+            crashed.elapsed() < Duration::from_secs(5),
+            "users#1 still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.cluster.exited_hosts(), ["users#1"]);
+
+    let tried = app.cluster.restart_exited_hosts().await;
+    let tried: Vec<_> = tried.iter().map(|(r, s)| (r.as_str(), s.is_ok())).collect();
+    assert_eq!(tried, [("users#1", true)], "only the crashed replica");
+    assert_ne!(app.cluster.host_pid("users", 0), Some(pid as u32));
+    let health = format!("{}/users/healthz", app.cluster.replica_url("users", 0));
+    let response = app.client.get(&health).send().await.unwrap();
+    assert_eq!(response.status(), 200, "users#1 serves on its port again");
+    assert!(app.cluster.restart_exited_hosts().await.is_empty());
+}
+
+#[tokio::test]
 async fn redis_stopped_for_ten_seconds_under_load() {
     // A Redis of this test's own; the shared one stays up for the other tests.
     let mut redis = RedisServer::start().await;

@@ -6,8 +6,14 @@
 //! `--listen` (default 127.0.0.1:3000) is the balancer's ingress; the variables (spin.toml's
 //! defaults unless given) go to every process whose manifest declares them. Prints
 //! `Serving http://...` once everything runs, then every process's output after its name.
+//!
+//! A replica serving HTTP that exits is started again on its port, as Kubernetes restarts
+//! a crashed container: after 1 s, then twice as long after each start that fails, up to
+//! 30 s (the deliverers' supervisor restarts them). The balancer's health checks route
+//! around it meanwhile.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use e2e::scaled::{Cluster, ClusterConfig};
@@ -41,7 +47,7 @@ async fn main() -> Result<()> {
         }
     }
 
-    let cluster = Cluster::start(config).await?;
+    let mut cluster = Cluster::start(config).await?;
     for service in &cluster.topology().services {
         let where_ = match service.serves_http() {
             true => (0..service.replicas)
@@ -61,8 +67,37 @@ async fn main() -> Result<()> {
     tokio::select! {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
+        _ = keep_replicas_up(&mut cluster) => {}
     }
     // Dropping the cluster stops every process it started.
     drop(cluster);
     Ok(())
+}
+
+/// Restarts the replicas serving HTTP that exit, for ever.
+async fn keep_replicas_up(cluster: &mut Cluster) {
+    const FIRST_PAUSE: Duration = Duration::from_secs(1);
+    const MAX_PAUSE: Duration = Duration::from_secs(30);
+    let mut pause = FIRST_PAUSE;
+    loop {
+        tokio::time::sleep(pause).await;
+        let tried = cluster.restart_exited_hosts().await;
+        let mut failed = false;
+        for (replica, started) in &tried {
+            match started {
+                Ok(()) => println!("scaled: {replica} had exited; started it again"),
+                Err(e) => {
+                    failed = true;
+                    eprintln!("scaled: {replica} had exited and did not start again: {e:#}");
+                }
+            }
+        }
+        pause = match failed {
+            true => (pause * 2).min(MAX_PAUSE),
+            false => FIRST_PAUSE,
+        };
+        if failed {
+            eprintln!("scaled: trying again in {} s", pause.as_secs());
+        }
+    }
 }

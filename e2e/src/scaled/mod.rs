@@ -157,6 +157,43 @@ impl Cluster {
         exited
     }
 
+    /// Starts again, on its port, each replica serving HTTP whose host has exited by
+    /// itself or failed to start again, as Kubernetes restarts a pod's container. Returns
+    /// each replica it tried (`service#n`) and whether it serves again.
+    pub async fn restart_exited_hosts(&mut self) -> Vec<(String, Result<()>)> {
+        let mut down = Vec::new();
+        for (service, slots) in &mut self.replicas {
+            let serves_http = self
+                .launcher
+                .service(service)
+                .is_ok_and(Service::serves_http);
+            for (index, slot) in slots.iter_mut().enumerate() {
+                let exited = match slot {
+                    Some(Process::Host { child, .. }) => !matches!(child.try_wait(), Ok(None)),
+                    Some(Process::Deliverer(_)) => false,
+                    None => serves_http,
+                };
+                if exited {
+                    down.push((service.clone(), index));
+                }
+            }
+        }
+        let mut tried = Vec::new();
+        for (service, index) in down {
+            let started = self.restart(&service, index).await;
+            tried.push((label(&service, index), started));
+        }
+        tried
+    }
+
+    /// The process id of the host of replica `index` of `service`, if it serves HTTP.
+    pub fn host_pid(&self, service: &str, index: usize) -> Option<u32> {
+        match self.replicas[service][index].as_ref()? {
+            Process::Host { child, .. } => child.id(),
+            Process::Deliverer(_) => None,
+        }
+    }
+
     fn slot(&mut self, service: &str, index: usize) -> &mut Option<Process> {
         &mut self
             .replicas
