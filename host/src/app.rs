@@ -31,7 +31,7 @@ use crate::outbound_http::OutboundHttp;
 use crate::routing::{Route, RouteMatch, Router};
 use crate::runtime_config::RuntimeConfig;
 use crate::state::{InstanceState, Services};
-use crate::variables::{AppVariables, ComponentVariables};
+use crate::variables::{AppVariables, ComponentVariables, process_env};
 
 /// The largest linear memory one instance may grow to. Spin sets none unless its runtime
 /// configuration says `max_instance_memory`; the host is stricter on purpose, so a guest
@@ -113,9 +113,8 @@ impl App {
             app_dir
         };
 
-        let variables = AppVariables::resolve(&manifest.variables, &options.variables, |k| {
-            std::env::var(k).ok()
-        })?;
+        let variables =
+            AppVariables::resolve(&manifest.variables, &options.variables, process_env)?;
         let runtime_config = match &options.runtime_config {
             Some(path) => RuntimeConfig::load(path)?,
             None => RuntimeConfig::default(),
@@ -430,6 +429,8 @@ impl App {
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
                 .build(),
+            pg_connections: Default::default(),
+            redis_connections: Default::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);

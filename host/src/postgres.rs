@@ -2,7 +2,8 @@
 //! v3.6.3, and at v4.0.2 where a guest's 4.0.0 import is served by its 4.2.0 host):
 //! the same values both ways (see `values`), the same error variants with the same
 //! text, the same address checks. For an error met while a `query` streams its rows
-//! this follows Spin 4.x.
+//! this follows Spin 4.x. An instance has at most 1,024 connections open at once, as on
+//! Spin ([`ConnectionSlots`](crate::state::ConnectionSlots)).
 //!
 //! Deliberately different: connections. Spin holds one pooled connection (64 per
 //! component and address, recycled with `Clean`, no time limits) for the life of a guest
@@ -112,6 +113,9 @@ impl wit::HostConnection for InstanceState {
             return Ok(Err(e));
         }
         match connect(&self.services.pg, &address).await {
+            Ok(_) if !self.pg_connections.take() => Ok(Err(Error::ConnectionFailed(
+                "too many connections".to_string(),
+            ))),
             Ok(pool) => Ok(Ok(self.table.push(PgConnection { pool })?)),
             // The guest supplied the address: Spin hands back the whole chain of causes.
             Err(e) => Ok(Err(Error::ConnectionFailed(format!("{e:?}")))),
@@ -140,6 +144,7 @@ impl wit::HostConnection for InstanceState {
 
     async fn drop(&mut self, conn: Resource<PgConnection>) -> wasmtime::Result<()> {
         self.table.delete(conn)?;
+        self.pg_connections.give_back();
         Ok(())
     }
 }

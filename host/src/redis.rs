@@ -5,8 +5,9 @@
 //! which is `type-error`; an answer larger than Spin's buffer limit is refused, and so is
 //! an `execute` answer the WIT cannot carry (maps, attributes, pushes, verbatim strings).
 //!
-//! Spin allows 1024 open connections per instance (`too-many-connections` beyond); the
-//! host does not count them.
+//! As on Spin, an instance has at most 1,024 connections open at once
+//! ([`ConnectionSlots`](crate::state::ConnectionSlots)): one more is
+//! `too-many-connections`.
 
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, ErrorKind, RedisError};
@@ -83,6 +84,7 @@ impl wit::HostConnection for InstanceState {
             return Ok(Err(Error::InvalidAddress));
         }
         match self.services.redis.open(&address).await {
+            Ok(_) if !self.redis_connections.take() => Ok(Err(Error::TooManyConnections)),
             Ok(conn) => Ok(Ok(self.table.push(RedisConnection { address, conn })?)),
             Err(e) => Ok(Err(Error::Other(e))),
         }
@@ -220,6 +222,7 @@ impl wit::HostConnection for InstanceState {
 
     async fn drop(&mut self, c: Resource<RedisConnection>) -> wasmtime::Result<()> {
         self.table.delete(c)?;
+        self.redis_connections.give_back();
         Ok(())
     }
 }

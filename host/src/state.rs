@@ -29,6 +29,34 @@ pub struct InstanceState {
     pub component: Arc<ComponentConfig>,
     pub services: Arc<Services>,
     pub limits: StoreLimits,
+    /// The guest's open `spin:postgres` connections.
+    pub pg_connections: ConnectionSlots,
+    /// The guest's open `fermyon:spin/redis` connections.
+    pub redis_connections: ConnectionSlots,
+}
+
+/// Spin keeps an instance's open connections of each interface in a table of 1,024 entries
+/// (`spin_resource_table::Table` in `factor-outbound-pg` and `factor-outbound-redis`, v3.6.3
+/// and v4.0.2): an `open` beyond that fails, after connecting, until one is dropped.
+#[derive(Default)]
+pub struct ConnectionSlots {
+    open: u32,
+}
+
+impl ConnectionSlots {
+    pub const CAPACITY: u32 = 1024;
+
+    /// Takes a slot for a new connection; false when all are taken.
+    pub fn take(&mut self) -> bool {
+        let free = self.open < Self::CAPACITY;
+        self.open += u32::from(free);
+        free
+    }
+
+    /// Gives back the slot of a dropped connection.
+    pub fn give_back(&mut self) {
+        self.open = self.open.saturating_sub(1);
+    }
 }
 
 impl WasiView for InstanceState {

@@ -7,10 +7,14 @@
 //! variables, as in Spin's `expressions` and `factor-variables` crates (v3.6.3, v4.0.2).
 //!
 //! Spin resolves a value at each `get`; the host resolves every value once, at start,
-//! from the same sources, so a guest sees the same values and the same errors. Spin also
-//! reads a `.env` file and variable providers from `runtime-config.toml`; the host does not.
+//! from the same sources, so a guest sees the same values and the same errors. One
+//! exception is stricter: a `SPIN_VARIABLE_*` that is not UTF-8 fails the start, where
+//! Spin starts and fails each `get` of it with `Provider("failed to resolve env var ...")`.
+//! Spin also reads a `.env` file and variable providers from `runtime-config.toml`; the
+//! host does not.
 
 use std::collections::{BTreeMap, HashMap};
+use std::env::VarError;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -22,12 +26,13 @@ use crate::manifest::{VariableDecl, is_valid_variable_name};
 pub struct AppVariables(HashMap<String, String>);
 
 impl AppVariables {
-    /// Resolves every declared variable, failing on a required variable without a value
-    /// or a `--variable` the manifest does not declare.
+    /// Resolves every declared variable, failing on a required variable without a value,
+    /// a `--variable` the manifest does not declare, or an environment variable `env` cannot
+    /// read.
     pub fn resolve(
         declared: &BTreeMap<String, VariableDecl>,
         cli: &[(String, String)],
-        env: impl Fn(&str) -> Option<String>,
+        env: impl Fn(&str) -> Result<Option<String>>,
     ) -> Result<AppVariables> {
         for (name, _) in cli {
             if !declared.contains_key(name) {
@@ -44,9 +49,11 @@ impl AppVariables {
                 .rev()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone());
-            let value = from_cli
-                .or_else(|| env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())))
-                .or_else(|| decl.default.clone());
+            let value = match from_cli {
+                Some(value) => Some(value),
+                None => env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()))?,
+            }
+            .or_else(|| decl.default.clone());
             match value {
                 Some(value) => {
                     values.insert(name.clone(), value);
@@ -67,6 +74,16 @@ impl AppVariables {
     /// Expands `{{ name }}` references to application variables.
     pub fn expand(&self, template: &str) -> Result<String> {
         expand(template, |name| self.get(name).map(str::to_string))
+    }
+}
+
+/// The value of the process's environment variable `key`, if set; an error with Spin's
+/// text if it is not UTF-8.
+pub fn process_env(key: &str) -> Result<Option<String>> {
+    match std::env::var(key) {
+        Ok(value) => Ok(Some(value)),
+        Err(VarError::NotPresent) => Ok(None),
+        Err(e) => Err(anyhow!("failed to resolve env var {key}: {e}")),
     }
 }
 
@@ -172,8 +189,8 @@ mod tests {
             ("c".to_string(), decl(Some("default-c"), false)),
         ]);
         let env = |key: &str| match key {
-            "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B" => Some("env".to_string()),
-            _ => None,
+            "SPIN_VARIABLE_A" | "SPIN_VARIABLE_B" => Ok(Some("env".to_string())),
+            _ => Ok(None),
         };
         let vars = AppVariables::resolve(&declared, &[("a".into(), "cli".into())], env).unwrap();
         assert_eq!(vars.get("a"), Some("cli"));
@@ -184,11 +201,11 @@ mod tests {
     #[test]
     fn required_without_value_and_unknown_cli_variable_fail() {
         let declared = BTreeMap::from([("token".to_string(), decl(None, true))]);
-        let err = AppVariables::resolve(&declared, &[], |_| None)
+        let err = AppVariables::resolve(&declared, &[], |_| Ok(None))
             .unwrap_err()
             .to_string();
         assert!(err.contains("`token` is required"), "{err}");
-        let err = AppVariables::resolve(&declared, &[("nope".into(), "x".into())], |_| None)
+        let err = AppVariables::resolve(&declared, &[("nope".into(), "x".into())], |_| Ok(None))
             .unwrap_err()
             .to_string();
         assert!(err.contains("no variable `nope`"), "{err}");
@@ -198,7 +215,7 @@ mod tests {
     fn a_variable_is_required_or_has_a_default() {
         for decl in [decl(None, false), decl(Some("x"), true)] {
             let declared = BTreeMap::from([("v".to_string(), decl)]);
-            let err = AppVariables::resolve(&declared, &[], |_| Some("env".into()))
+            let err = AppVariables::resolve(&declared, &[], |_| Ok(Some("env".into())))
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -209,11 +226,36 @@ mod tests {
     }
 
     #[test]
+    fn an_environment_value_that_is_not_utf8_fails_the_start() {
+        use std::os::unix::ffi::OsStrExt;
+        let key = "SPIN_VARIABLE_HOST_UNIT_TEST_NOT_UTF8";
+        // SAFETY: no other test reads or writes this variable.
+        unsafe { std::env::set_var(key, std::ffi::OsStr::from_bytes(b"caf\xe9")) };
+        let declared = BTreeMap::from([(
+            "host_unit_test_not_utf8".to_string(),
+            decl(Some("default"), false),
+        )]);
+        let err = AppVariables::resolve(&declared, &[], process_env)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "failed to resolve env var {key}: environment variable was not valid unicode: \"caf\\xE9\""
+            )
+        );
+        // A `--variable` comes first: the environment is not read.
+        let cli = [("host_unit_test_not_utf8".to_string(), "cli".to_string())];
+        let vars = AppVariables::resolve(&declared, &cli, process_env).unwrap();
+        assert_eq!(vars.get("host_unit_test_not_utf8"), Some("cli"));
+    }
+
+    #[test]
     fn guest_errors_are_spins() {
         let app = AppVariables::resolve(
             &BTreeMap::from([("a".to_string(), decl(Some("1"), false))]),
             &[],
-            |_| None,
+            |_| Ok(None),
         )
         .unwrap();
         let vars =

@@ -28,6 +28,7 @@ async fn handle(req: Request) -> Result<impl IntoResponse> {
         p if p.ends_with("/headers") => headers(&req),
         "/stores/kv" => stores::key_value(&arg),
         "/stores/redis" => stores::redis(&arg),
+        "/stores/connections" => stores::connections(&arg),
         "/variable" => match spin_sdk::variables::get(&arg("name")) {
             Ok(value) => json!({ "value": value }),
             Err(e) => json!({ "error": format!("{e:?}") }),

@@ -4,6 +4,10 @@
 //! `/stores/kv?store=&op=open|get|set|delete&key=&value=` and
 //! `/stores/redis?url=&op=open|get|set|smembers|sadd|execute&key=&value=&args=` (`args` is
 //! a `|`-separated list sent as binary arguments of the command in `key`).
+//!
+//! `/stores/connections?kind=pg|redis&url=&count=` opens `count` connections and holds
+//! them, then drops the first and opens one more: how many opened, the first refusal, and
+//! whether a dropped connection's place can be taken again.
 
 use serde_json::{Value, json};
 use spin_sdk::key_value::Store;
@@ -57,4 +61,34 @@ pub fn redis(arg: &dyn Fn(&str) -> String) -> Value {
         }
         op => json!({ "error": format!("unknown op {op}") }),
     }
+}
+
+pub fn connections(arg: &dyn Fn(&str) -> String) -> Value {
+    let url = arg("url");
+    let count: usize = arg("count").parse().unwrap_or(0);
+    match arg("kind").as_str() {
+        "pg" => hold(count, || spin_sdk::pg4::Connection::open(&url)),
+        "redis" => hold(count, || Connection::open(&url)),
+        kind => json!({ "error": format!("unknown kind {kind}") }),
+    }
+}
+
+fn hold<C, E: std::fmt::Debug>(count: usize, open: impl Fn() -> Result<C, E>) -> Value {
+    let mut held = Vec::new();
+    let mut refused = None;
+    for _ in 0..count {
+        match open() {
+            Ok(conn) => held.push(conn),
+            Err(e) => {
+                refused = Some(format!("{e:?}"));
+                break;
+            }
+        }
+    }
+    let opened = held.len();
+    if !held.is_empty() {
+        held.remove(0);
+    }
+    let after_a_drop = open().map(|_| ()).map_err(|e| format!("{e:?}"));
+    json!({ "opened": opened, "refused": refused, "after_a_drop": answer(after_a_drop) })
 }
