@@ -1008,6 +1008,57 @@ async fn redis_trigger_runs_a_fresh_instance_per_message() {
     }
 }
 
+/// Spin's subscriber awaits each message's handler before it reads the next
+/// (`trigger-redis/src/lib.rs`): three slow messages published at once are handled one
+/// after the other, in order.
+#[tokio::test]
+async fn redis_trigger_handles_one_message_at_a_time() {
+    let channel = format!("probe-{}", uuid::Uuid::new_v4().simple());
+    let mut options = probe_options();
+    options
+        .variables
+        .push(("redis_channel".into(), channel.clone()));
+    let app = TestApp::spawn_with(options).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The `default` store outlives the test: the messages are this run's own.
+    let messages = ["a", "b", "c"].map(|m| format!("slow:{m}-{channel}"));
+    for message in &messages {
+        let path = format!(
+            "/probe/publish?url={}&channel={channel}&message={message}",
+            encode("redis://127.0.0.1:6379")
+        );
+        assert_eq!(get_json(&app, &path).await["published"], true);
+    }
+    let read = |key: String| {
+        let app = &app;
+        async move {
+            let value =
+                get_json(app, &format!("/fallback/kv-get?key={key}")).await["value"].clone();
+            value.as_str().map(|v| v.parse::<u128>().unwrap())
+        }
+    };
+    let mut spans = Vec::new();
+    for message in &messages {
+        let mut ended = None;
+        for _ in 0..50 {
+            ended = read(format!("ended:{message}")).await;
+            if ended.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let started = read(format!("started:{message}")).await;
+        let span = (
+            started.unwrap(),
+            ended.unwrap_or_else(|| panic!("{message} not handled")),
+        );
+        spans.push(span);
+    }
+    for (earlier, later) in spans.iter().zip(&spans[1..]) {
+        assert!(later.0 >= earlier.1, "handled at once: {spans:?}");
+    }
+}
+
 /// Components are compiled once into the cache folder and mapped from there: a second start
 /// compiles nothing and runs the code from the files it mapped.
 #[tokio::test]
