@@ -2,6 +2,7 @@
 in for the app's POST /orders/webhooks/wake."""
 
 import http.server
+import itertools
 import os
 import signal
 import subprocess
@@ -77,7 +78,7 @@ class Wakes(unittest.TestCase):
         self.assertIn(len(calls), (3, 4, 5), calls)
         self.assertLess(calls[0][0] - started, 1.0, "the first wake-up follows the subscription")
         self.assertTrue(all(auth == "Bearer tok" for _, auth in calls), calls)
-        gaps = [b[0] - a[0] for a, b in zip(calls, calls[1:])]
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(calls)]
         self.assertTrue(all(0.9 < gap < 2.0 for gap in gaps), gaps)
 
         process.send_signal(signal.SIGTERM)

@@ -67,20 +67,25 @@ pub fn connections(arg: &dyn Fn(&str) -> String) -> Value {
     let url = arg("url");
     let count: usize = arg("count").parse().unwrap_or(0);
     match arg("kind").as_str() {
-        "pg" => hold(count, || spin_sdk::pg4::Connection::open(&url)),
-        "redis" => hold(count, || Connection::open(&url)),
+        "pg" => hold(count, || {
+            spin_sdk::pg4::Connection::open(&url).map_err(|e| format!("{e:?}"))
+        }),
+        "redis" => hold(count, || {
+            Connection::open(&url).map_err(|e| format!("{e:?}"))
+        }),
         kind => json!({ "error": format!("unknown kind {kind}") }),
     }
 }
 
-fn hold<C, E: std::fmt::Debug>(count: usize, open: impl Fn() -> Result<C, E>) -> Value {
+/// `open` answers a connection or the `Debug` of the guest's error.
+fn hold<C>(count: usize, open: impl Fn() -> Result<C, String>) -> Value {
     let mut held = Vec::new();
     let mut refused = None;
     for _ in 0..count {
         match open() {
             Ok(conn) => held.push(conn),
             Err(e) => {
-                refused = Some(format!("{e:?}"));
+                refused = Some(e);
                 break;
             }
         }
@@ -89,6 +94,9 @@ fn hold<C, E: std::fmt::Debug>(count: usize, open: impl Fn() -> Result<C, E>) ->
     if !held.is_empty() {
         held.remove(0);
     }
-    let after_a_drop = open().map(|_| ()).map_err(|e| format!("{e:?}"));
-    json!({ "opened": opened, "refused": refused, "after_a_drop": answer(after_a_drop) })
+    let after_a_drop = match open() {
+        Ok(_) => json!({ "value": "reopened" }),
+        Err(e) => json!({ "error": e }),
+    };
+    json!({ "opened": opened, "refused": refused, "after_a_drop": after_a_drop })
 }
