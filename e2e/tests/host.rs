@@ -977,8 +977,8 @@ async fn host_only_start_up_errors_name_their_cause() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[tokio::test]
-async fn redis_trigger_runs_a_fresh_instance_per_message() {
+/// The probe app with its Redis trigger on a channel of its own, subscribed.
+async fn probe_listening() -> (TestApp, String) {
     let channel = format!("probe-{}", uuid::Uuid::new_v4().simple());
     let mut options = probe_options();
     options
@@ -987,24 +987,42 @@ async fn redis_trigger_runs_a_fresh_instance_per_message() {
     let app = TestApp::spawn_with(options).await;
     // The subscription starts with the app; give it a moment before publishing.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for n in 0..3 {
-        let path = format!(
-            "/probe/publish?url={}&channel={channel}&message=m{n}",
-            encode("redis://127.0.0.1:6379")
-        );
-        assert_eq!(get_json(&app, &path).await["published"], true);
-    }
-    for n in 0..3 {
-        let mut seen = Value::Null;
-        for _ in 0..50 {
-            seen = get_json(&app, &format!("/fallback/kv-get?key=message:m{n}")).await["value"]
-                .clone();
-            if !seen.is_null() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    (app, channel)
+}
+
+async fn publish(app: &TestApp, channel: &str, message: &str) {
+    let path = format!(
+        "/probe/publish?url={}&channel={channel}&message={message}",
+        encode("redis://127.0.0.1:6379")
+    );
+    assert_eq!(get_json(app, &path).await["published"], true);
+}
+
+/// The listener's record `key` in the `default` store, waited for up to 5 s.
+async fn recorded(app: &TestApp, key: &str) -> Option<String> {
+    for _ in 0..50 {
+        let value = get_json(app, &format!("/fallback/kv-get?key={key}")).await["value"].clone();
+        if let Some(value) = value.as_str() {
+            return Some(value.to_string());
         }
-        assert_eq!(seen, format!("m{n}"), "message m{n} was handled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn redis_trigger_runs_a_fresh_instance_per_message() {
+    let (app, channel) = probe_listening().await;
+    // The `default` store outlives the test: the messages are this run's own.
+    let messages = (0..3)
+        .map(|n| format!("m{n}-{channel}"))
+        .collect::<Vec<_>>();
+    for message in &messages {
+        publish(&app, &channel, message).await;
+    }
+    for message in &messages {
+        let seen = recorded(&app, &format!("message:{message}")).await;
+        assert_eq!(seen.as_ref(), Some(message), "{message} was handled");
     }
 }
 
@@ -1013,46 +1031,18 @@ async fn redis_trigger_runs_a_fresh_instance_per_message() {
 /// after the other, in order.
 #[tokio::test]
 async fn redis_trigger_handles_one_message_at_a_time() {
-    let channel = format!("probe-{}", uuid::Uuid::new_v4().simple());
-    let mut options = probe_options();
-    options
-        .variables
-        .push(("redis_channel".into(), channel.clone()));
-    let app = TestApp::spawn_with(options).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The `default` store outlives the test: the messages are this run's own.
+    let (app, channel) = probe_listening().await;
     let messages = ["a", "b", "c"].map(|m| format!("slow:{m}-{channel}"));
     for message in &messages {
-        let path = format!(
-            "/probe/publish?url={}&channel={channel}&message={message}",
-            encode("redis://127.0.0.1:6379")
-        );
-        assert_eq!(get_json(&app, &path).await["published"], true);
+        publish(&app, &channel, message).await;
     }
-    let read = |key: String| {
-        let app = &app;
-        async move {
-            let value =
-                get_json(app, &format!("/fallback/kv-get?key={key}")).await["value"].clone();
-            value.as_str().map(|v| v.parse::<u128>().unwrap())
-        }
-    };
     let mut spans = Vec::new();
     for message in &messages {
-        let mut ended = None;
-        for _ in 0..50 {
-            ended = read(format!("ended:{message}")).await;
-            if ended.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let started = read(format!("started:{message}")).await;
-        let span = (
-            started.unwrap(),
-            ended.unwrap_or_else(|| panic!("{message} not handled")),
-        );
-        spans.push(span);
+        let ended = recorded(&app, &format!("ended:{message}")).await;
+        let started = recorded(&app, &format!("started:{message}")).await;
+        let ms = |at: Option<String>| at.unwrap_or_else(|| panic!("{message} not handled"));
+        let ms = |at| ms(at).parse::<u128>().unwrap();
+        spans.push((ms(started), ms(ended)));
     }
     for (earlier, later) in spans.iter().zip(&spans[1..]) {
         assert!(later.0 >= earlier.1, "handled at once: {spans:?}");
