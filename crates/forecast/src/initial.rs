@@ -13,6 +13,7 @@
 //!   average; s = each weekday's mean ratio of the day to that average, scaled to a mean
 //!   of 1; l and b the least-squares line through the first 10 averages, as above.
 
+use crate::linear::linear_fit;
 use crate::smoothing::{States, WEEK};
 
 /// The heuristic's line is fitted through this many values.
@@ -95,27 +96,16 @@ fn heuristic_holt_winters(y: &[f64]) -> States {
 }
 
 /// The least-squares line through `v` at x = 1, 2, …: its value at x = 0 and its slope.
+/// ([`linear_fit`] puts the first point at x = 0, so x = 0 here is one step before it.)
 fn line(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let x_mean = (n + 1.0) / 2.0;
-    let y_mean = v.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (i, y) in v.iter().enumerate() {
-        let dx = (i + 1) as f64 - x_mean;
-        sxy += dx * (y - y_mean);
-        sxx += dx * dx;
-    }
-    let slope = sxy / sxx;
-    (y_mean - slope * x_mean, slope)
+    let fit = linear_fit(v);
+    (fit.intercept - fit.slope, fit.slope)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
+    use crate::tests::close;
 
     #[test]
     fn holt_winters_needs_two_positive_weeks() {

@@ -84,10 +84,7 @@ impl LinearFit {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
+    use crate::tests::close;
 
     /// y = 1, 3, 2, 4 by hand: x̄ = 1.5, ȳ = 2.5, Sxx = 5, Sxy = 4, so slope 0.8 and
     /// intercept 1.3; fitted 1.3, 2.1, 2.9, 3.7; residuals −0.3, 0.9, −0.9, 0.3; SSE 1.8;

@@ -306,10 +306,7 @@ fn normalised(states: &States) -> States {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
+    use crate::tests::close;
 
     /// y = 10, 14, 12 with α = β = 0.5 from l = 10, b = 4: ŷ₀ = 14 (error −4), l = 12,
     /// b = 0.5·2 + 0.5·4 = 3; ŷ₁ = 15 (error −1), l = 14.5, b = 0.5·2.5 + 1.5 = 2.75;

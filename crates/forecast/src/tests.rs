@@ -4,6 +4,11 @@ use super::*;
 
 const PATTERN: [f64; 7] = [1.5, 1.2, 1.0, 0.9, 0.8, 0.6, 1.0];
 
+/// Equal up to rounding: the unit tests' worked examples are exact to far below this.
+pub(crate) fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
 fn request(method: Option<Method>, seasonality: Seasonality) -> Request {
     Request {
         method,
