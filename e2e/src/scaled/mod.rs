@@ -147,9 +147,7 @@ impl Cluster {
         let mut exited = Vec::new();
         for (service, slots) in &mut self.replicas {
             for (index, slot) in slots.iter_mut().enumerate() {
-                if let Some(Process::Host { child, .. }) = slot
-                    && !matches!(child.try_wait(), Ok(None))
-                {
+                if host_exited(slot) {
                     exited.push(label(service, index));
                 }
             }
@@ -168,12 +166,7 @@ impl Cluster {
                 .service(service)
                 .is_ok_and(Service::serves_http);
             for (index, slot) in slots.iter_mut().enumerate() {
-                let exited = match slot {
-                    Some(Process::Host { child, .. }) => !matches!(child.try_wait(), Ok(None)),
-                    Some(Process::Deliverer(_)) => false,
-                    None => serves_http,
-                };
-                if exited {
+                if host_exited(slot) || (slot.is_none() && serves_http) {
                     down.push((service.clone(), index));
                 }
             }
@@ -332,6 +325,14 @@ impl Process {
             }
             Process::Deliverer(supervised) => supervised.kill().await,
         }
+    }
+}
+
+/// Whether `slot` holds a host (a replica serving HTTP) that has exited.
+fn host_exited(slot: &mut Option<Process>) -> bool {
+    match slot {
+        Some(Process::Host { child, .. }) => !matches!(child.try_wait(), Ok(None)),
+        _ => false,
     }
 }
 
