@@ -36,6 +36,12 @@ shift
 token=${SERVICE_TOKEN:-dev-service-token-change-me}
 max_backoff=${DELIVERER_MAX_BACKOFF:-30}
 wake_every=${DELIVERER_WAKE_EVERY:-30}
+for setting in "DELIVERER_MAX_BACKOFF=$max_backoff" "DELIVERER_WAKE_EVERY=$wake_every"; do
+    [[ ${setting#*=} =~ ^[0-9]+$ ]] || {
+        echo "deliverer.sh: $setting: a whole number of seconds, please" >&2
+        exit 2
+    }
+done
 
 child=
 stop() {

@@ -94,6 +94,17 @@ class Wakes(unittest.TestCase):
         time.sleep(1.5)
         self.assertEqual(len(self.endpoint.calls), stopped_with)
 
+    def test_a_period_that_is_not_a_whole_number_is_refused(self):
+        for value in ("abc", "-5", "1.5"):
+            env = dict(os.environ, DELIVERER_WAKE_EVERY=value)
+            done = subprocess.run(
+                [SCRIPT, self.endpoint.url, "--", *DELIVERER],
+                env=env, capture_output=True, text=True, timeout=10,
+            )
+            self.assertEqual(done.returncode, 2, value)
+            self.assertIn(f"DELIVERER_WAKE_EVERY={value}: a whole number", done.stderr)
+        self.assertEqual(self.endpoint.calls, [])
+
     def test_zero_wakes_only_after_each_start(self):
         process, _ = self.start(wake_every=0)
         time.sleep(2.5)
